@@ -1,0 +1,67 @@
+# fwbench — `make bench` runs the default benchmark in the local lab; `make test` checks everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PLAYBOOK := $(BIN)/ansible-playbook
+# Extra ansible-playbook arguments, e.g. make bench ARGS="-e profile=smoke"
+ARGS ?=
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PYTHONDONTWRITEBYTECODE := 1
+# Debian packages the controller needs beyond Python: the report test's browser and the client
+# benchmark's reference server and load generator. (The lab role installs its own tools.)
+SYSTEM_PACKAGES := chromium nginx-light wrk tar
+
+.PHONY: help venv system-deps bench lab lab-down test lint unit contract lab-test bench-client bench-report clean
+
+help:
+	@echo "make bench      build the local lab, run the quick profile, print the report path"
+	@echo "make test       lint + unit/contract tests + lab end-to-end test"
+	@echo "make venv       create .venv from requirements/controller.txt"
+	@echo "make lab-down   remove the local lab (machines, bridge, namespaces, processes)"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/controller.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/controller.txt
+	touch $@
+
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+bench: venv
+	time $(PLAYBOOK) bench.yml $(ARGS)
+
+lab: venv
+	$(PLAYBOOK) playbooks/lab.yml $(ARGS)
+
+lab-down: venv
+	$(PLAYBOOK) playbooks/lab.yml -e lab_state=absent $(ARGS)
+
+test: lint unit lab-test
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/yamllint -c tests/yamllint.yml .
+	$(BIN)/ansible-lint --offline -c tests/ansible-lint.yml
+	for p in bench.yml playbooks/*.yml; do $(PLAYBOOK) --syntax-check $$p >/dev/null || exit 1; done
+
+unit: venv system-deps
+	$(BIN)/pytest -m "not lab" -q
+
+lab-test: venv
+	$(BIN)/pytest -m lab -v -s tests/lab
+
+bench-client: venv system-deps
+	$(BIN)/python tests/bench/bench_client.py
+
+bench-report: venv
+	$(BIN)/python tests/bench/bench_report.py
+
+clean:
+	rm -rf $(VENV) .cache
