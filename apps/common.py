@@ -1,0 +1,230 @@
+"""What every stack shares: item and request limits, SQLite settings, a strict JSON reader.
+
+Everything else (routing, validation libraries, database access, error pages) belongs to the stack
+and is written the way people use that framework.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# Item limits (DESIGN.md section 3).
+NAME_MIN_LENGTH = 1
+NAME_MAX_LENGTH = 100
+DESCRIPTION_MAX_LENGTH = 1000
+DESCRIPTION_DEFAULT = ""
+PRICE_MIN = 0.0
+PRICE_MAX = 1e9
+
+# An item id in a URL: 1 to 19 ASCII digits, and at most SQLite's largest INTEGER.
+ITEM_ID_MAX = 2**63 - 1
+
+
+def _at_most_regex(limit: int) -> str:
+    """A regex for the decimal strings (ASCII digits, leading zeros allowed, at most as many
+    digits as `limit` has) whose value is <= limit, so that routing alone refuses larger ids."""
+    digits = str(limit)
+    width = len(digits)
+    options = [f"[0-9]{{1,{width - 1}}}"] if width > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            rest = width - i - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            options.append(f"{digits[:i]}[0-{int(digit) - 1}]{tail}")
+    options.append(digits)
+    return "(?:" + "|".join(options) + ")"
+
+
+ITEM_ID_REGEX = _at_most_regex(ITEM_ID_MAX)
+
+# Request limits: a body over MAX_BODY_BYTES is answered 413; up to DRAIN_LIMIT_BYTES of it are
+# read and discarded first so that the client sees the answer and not a connection reset.
+MAX_BODY_BYTES = 1024 * 1024
+DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
+DRAIN_CHUNK_BYTES = 64 * 1024
+JSON_MEDIA_TYPE = "application/json"
+
+# Environment read by every stack.
+ENV_DB = "FWBENCH_DB"
+ENV_BUSY_MS = "FWBENCH_SQLITE_BUSY_MS"
+ENV_JOURNAL = "FWBENCH_SQLITE_JOURNAL"
+DEFAULT_BUSY_MS = 5000
+DEFAULT_JOURNAL = "wal"
+JOURNAL_MODES = ("delete", "truncate", "persist", "memory", "wal", "off")
+
+
+@dataclass(frozen=True)
+class SQLiteSettings:
+    """Where the database is and how every connection to it is set up."""
+
+    path: str
+    busy_timeout_ms: int = DEFAULT_BUSY_MS
+    journal_mode: str = DEFAULT_JOURNAL
+
+    @property
+    def pragmas(self) -> tuple[str, ...]:
+        """Statements to run on each new connection (busy timeout first: WAL needs a lock)."""
+        return (
+            f"PRAGMA busy_timeout = {self.busy_timeout_ms}",
+            f"PRAGMA journal_mode = {self.journal_mode}",
+        )
+
+    @property
+    def timeout_s(self) -> float:
+        """The busy timeout in seconds, as `sqlite3.connect(timeout=...)` takes it."""
+        return self.busy_timeout_ms / 1000
+
+
+def sqlite_settings(path: str | os.PathLike[str] | None = None) -> SQLiteSettings:
+    """SQLite settings from the environment; `path` overrides `FWBENCH_DB`."""
+    if path is None:
+        path = os.environ.get(ENV_DB, "")
+        if not path:
+            raise RuntimeError(
+                f"{ENV_DB} is not set: it must name the SQLite database file "
+                "(create one with `python -m apps.seed --db PATH`)"
+            )
+    busy_raw = os.environ.get(ENV_BUSY_MS, str(DEFAULT_BUSY_MS))
+    try:
+        busy_ms = int(busy_raw)
+    except ValueError:
+        busy_ms = -1
+    if busy_ms < 0:
+        raise RuntimeError(f"{ENV_BUSY_MS} must be a non-negative integer, not {busy_raw!r}")
+    journal = os.environ.get(ENV_JOURNAL, DEFAULT_JOURNAL).strip().lower()
+    if journal not in JOURNAL_MODES:
+        raise RuntimeError(f"{ENV_JOURNAL} must be one of {', '.join(JOURNAL_MODES)}")
+    return SQLiteSettings(path=os.fspath(path), busy_timeout_ms=busy_ms, journal_mode=journal)
+
+
+def is_item_id(value: int) -> bool:
+    """Whether an id that matched ITEM_ID_REGEX also fits in SQLite's INTEGER."""
+    return 0 <= value <= ITEM_ID_MAX
+
+
+def is_json_content_type(value: str | None) -> bool:
+    """Whether a Content-Type header value is application/json (parameters allowed)."""
+    if not value:
+        return False
+    return value.split(";", 1)[0].strip().lower() == JSON_MEDIA_TYPE
+
+
+class JSONBodyError(ValueError):
+    """The request body is not acceptable JSON (answered 400)."""
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _reject_constant(token: str) -> Any:
+    raise JSONBodyError(f"{token} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise JSONBodyError("a number is too large")
+    return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def loads_json(data: bytes | str, *, finite: bool = False) -> Any:
+    """Parse a request body as strict JSON, raising JSONBodyError (a ValueError) when it is not.
+
+    Strict means: UTF-8, no NaN/Infinity tokens, no unpaired UTF-16 surrogate escapes (they cannot
+    be stored or sent back as UTF-8), no nesting deeper than the interpreter allows. With `finite`,
+    numbers that overflow to infinity (1e400) are refused too: a body that is echoed back must be
+    representable; item fields leave them to validation (a 422).
+    """
+    try:
+        text = data if isinstance(data, str) else bytes(data).decode("utf-8")
+        value = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float if finite else None,
+        )
+    except JSONBodyError:
+        raise
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, ...
+        raise JSONBodyError("body is not valid JSON") from exc
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise JSONBodyError("body has an unpaired surrogate escape")
+    return value
+
+
+def validate_item(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Check an item body by hand, for stacks without a schema library (Flask).
+
+    Returns the clean item (name, description, price as float) and a list of errors shaped like
+    pydantic's (`type`, `loc`, `msg`); the list is empty when the item is valid. Unknown fields
+    are ignored. The offending value is never copied into an error.
+    """
+    item: dict[str, Any] = {}
+    errors: list[dict[str, Any]] = []
+
+    def error(field: str, kind: str, msg: str) -> None:
+        errors.append({"type": kind, "loc": ["body", field], "msg": msg})
+
+    for field, min_length, max_length in (
+        ("name", NAME_MIN_LENGTH, NAME_MAX_LENGTH),
+        ("description", 0, DESCRIPTION_MAX_LENGTH),
+    ):
+        if field not in data:
+            if field == "description":
+                item[field] = DESCRIPTION_DEFAULT
+            else:
+                error(field, "missing", "Field required")
+            continue
+        value = data[field]
+        if not isinstance(value, str):
+            error(field, "string_type", "Input should be a valid string")
+        elif len(value) < min_length:
+            error(field, "string_too_short", f"String should have at least {min_length} character")
+        elif len(value) > max_length:
+            error(field, "string_too_long", f"String should have at most {max_length} characters")
+        else:
+            item[field] = value
+
+    if "price" not in data:
+        error("price", "missing", "Field required")
+    else:
+        price = data["price"]
+        if isinstance(price, bool) or not isinstance(price, (int, float)):
+            error("price", "float_type", "Input should be a valid number")
+        elif isinstance(price, float) and not math.isfinite(price):
+            error("price", "finite_number", "Input should be a finite number")
+        elif price < PRICE_MIN:
+            error(
+                "price",
+                "greater_than_equal",
+                f"Input should be greater than or equal to {PRICE_MIN:g}",
+            )
+        elif price > PRICE_MAX:
+            error(
+                "price", "less_than_equal", f"Input should be less than or equal to {PRICE_MAX:.0f}"
+            )
+        else:
+            item["price"] = float(price)
+    return item, errors

@@ -1,0 +1,216 @@
+"""One way to talk to a stack, three ways to reach it: in-process WSGI, in-process ASGI, HTTP.
+
+`ContractClient.request(method, path, body, headers) -> Reply(status, headers, body)` is all the
+contract suite uses, so the same tests run against a framework in-process or a live server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+STACKS = ("flask_sqlite3", "flask_sqlalchemy", "fastapi_sqlite3", "fastapi_sqlmodel", "django_drf")
+ENV_URL = "FWBENCH_CONTRACT_URL"
+ENV_STACK = "FWBENCH_CONTRACT_STACK"
+ENV_SERVER = "FWBENCH_CONTRACT_SERVER"  # optional: the server's name in the variant matrix
+ENV_SEED_ITEMS = "FWBENCH_CONTRACT_SEED_ITEMS"
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+class ContractClient(Protocol):
+    stack: str
+    live: bool
+    server: str  # "in-process", or the live server's name in the matrix ("" if not given)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply: ...
+
+
+@dataclass
+class WSGIClient:
+    """Calls a WSGI application in-process through werkzeug's test client (Flask's, too)."""
+
+    app: Callable[..., Any]
+    stack: str
+    live: bool = False
+    server: str = "in-process"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        from werkzeug.test import Client
+
+        client = Client(self.app)  # one per call: werkzeug's client keeps cookies, not threads
+        response = client.open(path, method=method, data=body, headers=dict(headers or {}))
+        try:
+            data = response.get_data()
+        finally:
+            response.close()
+        return Reply(
+            response.status_code, {k.lower(): v for k, v in response.headers.items()}, data
+        )
+
+
+@dataclass
+class ASGIClient:
+    """Calls an ASGI application in-process on one event loop, as a server would.
+
+    The body arrives in 64 KiB messages; after it, `receive` waits for the answer and then says
+    the client disconnected (as uvicorn does).
+    """
+
+    app: Callable[..., Any]
+    stack: str
+    live: bool = False
+    server: str = "in-process"
+    chunk: int = 64 * 1024
+    _loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
+    _thread: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._loop.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        call = self._call(method, path, body or b"", dict(headers or {}))
+        return asyncio.run_coroutine_threadsafe(call, self._loop).result(timeout=120)
+
+    async def _call(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply:
+        raw_path, _, query = path.partition("?")
+        header_list = [(b"host", b"127.0.0.1")]
+        header_list += [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+        ]
+        if body or method in ("POST", "PUT", "PATCH"):
+            header_list.append((b"content-length", str(len(body)).encode()))
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": unquote(raw_path),
+            "raw_path": raw_path.encode("latin-1"),
+            "query_string": query.encode("latin-1"),
+            "root_path": "",
+            "headers": header_list,
+            "client": ("127.0.0.1", 40000),
+            "server": ("127.0.0.1", 80),
+            "state": {},
+        }
+        pieces = [body[i : i + self.chunk] for i in range(0, len(body), self.chunk)] or [b""]
+        answered = asyncio.Event()
+        status = 0
+        response_headers: dict[str, str] = {}
+        parts: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            if pieces:
+                piece = pieces.pop(0)
+                return {"type": "http.request", "body": piece, "more_body": bool(pieces)}
+            await answered.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", []):
+                    response_headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    answered.set()
+
+        await self.app(scope, receive, send)
+        answered.set()
+        return Reply(status, response_headers, b"".join(parts))
+
+
+class HTTPClient:
+    """Talks to a live server through `requests` (one session per thread, no redirects)."""
+
+    live = True
+
+    def __init__(self, base_url: str, stack: str, server: str = "") -> None:
+        self.base_url = base_url.rstrip("/")
+        self.stack = stack
+        self.server = server
+        self._local = threading.local()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        import requests
+
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        response = session.request(
+            method,
+            self.base_url + path,
+            data=body,
+            headers=dict(headers or {}),
+            allow_redirects=False,
+            timeout=60,
+        )
+        return Reply(
+            response.status_code,
+            {k.lower(): v for k, v in response.headers.items()},
+            response.content,
+        )
+
+
+def live_target() -> tuple[str, str, str] | None:
+    """(url, stack, server) when the suite should run against a live server, else None."""
+    url = os.environ.get(ENV_URL, "").strip()
+    if not url:
+        return None
+    stack = os.environ.get(ENV_STACK, "").strip()
+    if stack not in STACKS:
+        raise RuntimeError(f"{ENV_URL} is set: {ENV_STACK} must be one of {', '.join(STACKS)}")
+    return url, stack, os.environ.get(ENV_SERVER, "").strip()

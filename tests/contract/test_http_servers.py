@@ -1,0 +1,201 @@
+"""Every variant of the matrix (stack x server) passes the contract suite over real HTTP.
+
+For each variant in roles/app_server/defaults/main.yml: seed a database, start the variant's own
+command on 127.0.0.1 (a free port, 2 workers x 2 threads), wait for /healthz, run
+test_contract.py against it in a subprocess (FWBENCH_CONTRACT_URL), stop the server by its PID.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from contract_client import ENV_SEED_ITEMS, ENV_SERVER, ENV_STACK, ENV_URL
+
+from apps.seed import seed_database
+
+REPO = Path(__file__).resolve().parents[2]
+MATRIX = REPO / "roles" / "app_server" / "defaults" / "main.yml"
+SUITE = Path(__file__).with_name("test_contract.py")
+HOST = "127.0.0.1"  # traffic stays on the loopback interface
+WORKERS = 2
+THREADS = 2
+SEED_ITEMS = 1500
+START_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 15
+SUITE_TIMEOUT_S = 900
+
+
+@dataclass(frozen=True)
+class Variant:
+    stack: str
+    server: str
+    command: str  # the template from the matrix
+    targets: dict[str, str]  # wsgi / asgi entry points of the stack
+
+    @property
+    def name(self) -> str:
+        return f"{self.stack}-{self.server}"
+
+
+def load_variants(path: Path = MATRIX) -> tuple[list[Variant], dict[str, Any]]:
+    matrix = yaml.safe_load(path.read_text(encoding="utf-8"))
+    servers = matrix["app_server_servers"]
+    variants = [
+        Variant(
+            stack=stack,
+            server=server,
+            command=servers[server]["command"],
+            targets={key: spec[key] for key in ("wsgi", "asgi") if key in spec},
+        )
+        for stack, spec in matrix["app_server_stacks"].items()
+        for server in spec["servers"]
+    ]
+    return variants, matrix
+
+
+VARIANTS, MATRIX_DATA = load_variants()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def render_command(variant: Variant, port: int) -> list[str]:
+    bin_dir = Path(sys.executable).parent
+    text = variant.command.format(
+        bin=bin_dir,
+        python=sys.executable,
+        wsgi=variant.targets.get("wsgi", ""),
+        asgi=variant.targets.get("asgi", ""),
+        host=HOST,
+        port=port,
+        workers=WORKERS,
+        threads=THREADS,
+    )
+    return shlex.split(text)
+
+
+def clean_environ() -> dict[str, str]:
+    """This process's environment without anything the suite or a stack would read."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("FWBENCH_") and key != "DJANGO_SETTINGS_MODULE"
+    }
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], stack: str) -> dict[str, Any]:
+    import requests
+
+    deadline = time.monotonic() + START_TIMEOUT_S
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode} before it was healthy")
+        try:
+            reply = requests.get(f"{url}/healthz", timeout=2)
+            if reply.status_code == 200 and reply.json().get("stack") == stack:
+                return reply.json()
+            last_error = f"{reply.status_code} {reply.text[:200]}"
+        except requests.RequestException as exc:
+            last_error = type(exc).__name__
+        time.sleep(0.2)
+    raise AssertionError(f"not healthy within {START_TIMEOUT_S}s: {last_error}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's PID, SIGKILL after a timeout; then make sure no worker it started
+    (its own process group, created for it by start_new_session) outlives it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT_S)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # only the group of the server we started
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_variant_passes_the_contract_over_http(variant: Variant, tmp_path: Path) -> None:
+    db = tmp_path / "fwbench.db"
+    seed_database(db, SEED_ITEMS, MATRIX_DATA["app_server_sqlite_journal_mode"])
+    secret = tmp_path / "secret_key"
+    secret.write_text("contract-tests-only-" + "y" * 40, encoding="utf-8")
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    server_env = {
+        **clean_environ(),
+        "FWBENCH_DB": str(db),
+        "FWBENCH_SECRET_KEY_FILE": str(secret),
+        "FWBENCH_ALLOWED_HOSTS": HOST,
+        "FWBENCH_SQLITE_BUSY_MS": str(MATRIX_DATA["app_server_sqlite_busy_timeout_ms"]),
+        "FWBENCH_SQLITE_JOURNAL": MATRIX_DATA["app_server_sqlite_journal_mode"],
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp_path / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            render_command(variant, port),
+            cwd=REPO,
+            env=server_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        try:
+            health = wait_healthy(url, process, variant.stack)
+        except AssertionError as exc:
+            message = f"{variant.name}: {exc}\n--- server log ---\n{tail(log)}"
+            raise AssertionError(message) from None
+        assert health["items"] == SEED_ITEMS
+        started = time.monotonic()
+        suite = subprocess.run(
+            [sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "no:cacheprovider"],
+            cwd=REPO,
+            env={
+                **clean_environ(),
+                ENV_URL: url,
+                ENV_STACK: variant.stack,
+                ENV_SERVER: variant.server,
+                ENV_SEED_ITEMS: str(SEED_ITEMS),
+            },
+            capture_output=True,
+            text=True,
+            timeout=SUITE_TIMEOUT_S,
+        )
+        elapsed = time.monotonic() - started
+        lines = [line.strip("= ") for line in suite.stdout.splitlines() if line.strip()]
+        print(f"\n{variant.name}: {lines[-1] if lines else '?'} (suite {elapsed:.1f}s)")
+        assert suite.returncode == 0, (
+            f"{variant.name}: contract suite failed over HTTP\n"
+            f"{suite.stdout[-6000:]}\n{suite.stderr[-2000:]}\n--- server log ---\n{tail(log)}"
+        )
+        assert process.poll() is None, f"{variant.name}: the server died during the suite"
+    finally:
+        stop(process)
