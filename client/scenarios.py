@@ -1,0 +1,220 @@
+"""Scenario files (client/scenarios/NAME.json): load, validate, scale, turn into LoadPlans.
+
+The schema is documented in client/scenarios/README.md; ``validate`` enforces it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from client.plan import IdSpec, LoadPlan
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+
+_TOP_KEYS = {"name", "description", "source", "writes", "warmup", "pause_s", "measure"}
+_STEP_KEYS = {"method", "path", "body", "ids", "rate", "concurrency", "iterations", "duration_s",
+              "engine", "pause_s", "timeout_s", "max_connections", "pause_after_s", "note"}
+_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
+
+
+class ScenarioError(ValueError):
+    """A scenario name or file is not valid."""
+
+
+@dataclass(frozen=True)
+class Step:
+    spec: dict[str, Any]
+
+    def plan(self, base_url: str, engine: str | None, seed: int, timeout_s: float | None = None
+             ) -> LoadPlan:
+        s = self.spec
+        ids = None
+        if "ids" in s:
+            i = s["ids"]
+            ids = IdSpec("sequential", int(i.get("start", 1)), 0) if i["mode"] == "sequential" \
+                else IdSpec("random", int(i.get("min", 1)), int(i.get("max", 1500)))
+        kwargs: dict[str, Any] = {
+            "base_url": base_url, "method": s["method"], "path": s["path"], "body": s.get("body"),
+            "ids": ids, "rate": s.get("rate"), "concurrency": s.get("concurrency"),
+            "iterations": s.get("iterations"), "duration_s": s.get("duration_s"),
+            "engine": engine or s.get("engine") or "fast", "pause_s": s.get("pause_s", 0.0),
+            "max_connections": s.get("max_connections"), "seed": seed,
+        }
+        t = timeout_s if timeout_s is not None else s.get("timeout_s")
+        if t is not None:
+            kwargs["timeout_s"] = t
+        return LoadPlan(**kwargs)
+
+    def scaled(self, factor: float) -> Step:
+        s = dict(self.spec)
+        if s.get("iterations") is not None:
+            s["iterations"] = max(1, round(s["iterations"] * factor))
+        if s.get("duration_s") is not None:
+            s["duration_s"] = max(min(1.0, s["duration_s"]), s["duration_s"] * factor)
+        if s.get("pause_after_s"):
+            s["pause_after_s"] = s["pause_after_s"] * factor
+        return Step(s)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    data: dict[str, Any]
+    warmup: tuple[Step, ...]
+    measure: Step
+    pause_s: float
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.data["writes"])
+
+    def scaled(self, factor: float) -> Scenario:
+        if not 0 < factor <= 1:
+            raise ScenarioError("--scale must be in (0, 1]")
+        return Scenario(self.name, self.data, tuple(w.scaled(factor) for w in self.warmup),
+                        self.measure.scaled(factor), self.pause_s * factor)
+
+    def brief(self) -> dict[str, Any]:
+        """Key parameters (for `python -m client scenarios`)."""
+        m = self.measure.spec
+        return {
+            "name": self.name, "description": self.data["description"],
+            "source": self.data["source"], "writes": self.writes,
+            "method": m["method"], "path": m["path"],
+            "model": "open" if m.get("rate") is not None else "closed",
+            "rate": m.get("rate"), "concurrency": m.get("concurrency"),
+            "iterations": m.get("iterations"), "duration_s": m.get("duration_s"),
+            "engine": m.get("engine", "fast"), "pause_s": m.get("pause_s", 0.0),
+            "warmup_steps": len(self.warmup), "warmup_pause_s": self.pause_s,
+            "expected_s": round(self.expected_s(), 1),
+        }
+
+    def expected_s(self) -> float:
+        """Rough lower bound of the wall time (durations, open-loop schedules, pauses)."""
+        total = self.pause_s
+        for st in (*self.warmup, self.measure):
+            s = st.spec
+            if s.get("duration_s") is not None:
+                total += s["duration_s"]
+            elif s.get("rate"):
+                total += s["iterations"] / s["rate"]
+            elif s.get("pause_s"):
+                total += s["iterations"] * s["pause_s"] / (s.get("concurrency") or 1)
+            total += s.get("pause_after_s", 0.0)
+        return total
+
+
+def names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.json"))
+
+
+def load(name: str) -> Scenario:
+    path = SCENARIO_DIR / f"{name}.json"
+    if not name or "/" in name or not path.is_file():
+        raise ScenarioError(f"unknown scenario {name!r}; valid: {', '.join(names())}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ScenarioError(f"{path.name}: not valid JSON ({exc})") from None
+    validate(data, name)
+    return Scenario(name, data, tuple(Step(w) for w in data["warmup"]), Step(data["measure"]),
+                    float(data["pause_s"]))
+
+
+def validate(data: Any, name: str) -> None:
+    """Raise ScenarioError unless ``data`` follows the schema of client/scenarios/README.md."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{name}: not a JSON object")
+    missing = _TOP_KEYS - data.keys()
+    extra = data.keys() - _TOP_KEYS
+    if missing or extra:
+        raise ScenarioError(f"{name}: missing keys {sorted(missing)}, unknown keys {sorted(extra)}")
+    if data["name"] != name:
+        raise ScenarioError(f"{name}: 'name' is {data['name']!r}, must match the file name")
+    for key in ("description", "source"):
+        if not isinstance(data[key], str) or not data[key]:
+            raise ScenarioError(f"{name}: '{key}' must be a non-empty string")
+    if not isinstance(data["writes"], bool):
+        raise ScenarioError(f"{name}: 'writes' must be true or false")
+    _number(data["pause_s"], f"{name}: pause_s", minimum=0)
+    if not isinstance(data["warmup"], list):
+        raise ScenarioError(f"{name}: 'warmup' must be a list of steps")
+    for i, step in enumerate(data["warmup"]):
+        _validate_step(step, f"{name}: warmup[{i}]", warmup=True)
+    _validate_step(data["measure"], f"{name}: measure", warmup=False)
+    writes = data["measure"]["method"] in ("POST", "PUT", "PATCH", "DELETE") and \
+        data["measure"]["path"].startswith("/items")
+    if writes and not data["writes"]:
+        raise ScenarioError(f"{name}: measure writes items but 'writes' is false")
+
+
+def _validate_step(step: Any, where: str, warmup: bool) -> None:
+    if not isinstance(step, dict):
+        raise ScenarioError(f"{where}: not an object")
+    extra = step.keys() - _STEP_KEYS
+    if extra:
+        raise ScenarioError(f"{where}: unknown keys {sorted(extra)}")
+    if "pause_after_s" in step and not warmup:
+        raise ScenarioError(f"{where}: pause_after_s only in warm-up steps (use pause_s on top)")
+    if step.get("method") not in _METHODS:
+        raise ScenarioError(f"{where}: method must be one of {sorted(_METHODS)}")
+    path = step.get("path")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ScenarioError(f"{where}: path must start with '/'")
+    if ("rate" in step) == ("concurrency" in step):
+        raise ScenarioError(f"{where}: exactly one of rate (open loop) and concurrency (closed)")
+    if ("iterations" in step) == ("duration_s" in step):
+        raise ScenarioError(f"{where}: exactly one of iterations and duration_s")
+    if "rate" in step:
+        _number(step["rate"], f"{where}: rate", minimum=0, strict=True)
+    if "concurrency" in step:
+        _integer(step["concurrency"], f"{where}: concurrency")
+    if "iterations" in step:
+        _integer(step["iterations"], f"{where}: iterations")
+    if "duration_s" in step:
+        _number(step["duration_s"], f"{where}: duration_s", minimum=0, strict=True)
+    for key in ("pause_s", "pause_after_s"):
+        if key in step:
+            _number(step[key], f"{where}: {key}", minimum=0)
+    if "timeout_s" in step:
+        _number(step["timeout_s"], f"{where}: timeout_s", minimum=0, strict=True)
+    if "max_connections" in step:
+        _integer(step["max_connections"], f"{where}: max_connections")
+    if step.get("engine", "fast") not in ("fast", "requests"):
+        raise ScenarioError(f"{where}: engine must be 'fast' or 'requests'")
+    uses_id = "{id}" in path or "{id}" in json.dumps(step.get("body"))
+    ids = step.get("ids")
+    if uses_id != (ids is not None):
+        raise ScenarioError(f"{where}: 'ids' is required exactly when path or body uses {{id}}")
+    if ids is not None:
+        if not isinstance(ids, dict) or ids.get("mode") not in ("random", "sequential"):
+            raise ScenarioError(f"{where}: ids.mode must be 'random' or 'sequential'")
+        if ids["mode"] == "random":
+            lo, hi = ids.get("min", 1), ids.get("max", 1500)
+            _integer(lo, f"{where}: ids.min")
+            _integer(hi, f"{where}: ids.max")
+            if lo > hi:
+                raise ScenarioError(f"{where}: ids.min > ids.max")
+        else:
+            _integer(ids.get("start", 1), f"{where}: ids.start")
+            if "iterations" not in step:
+                raise ScenarioError(f"{where}: sequential ids need iterations (distinct ids)")
+    try:
+        Step(step).plan("http://127.0.0.1:1", None, 0)
+    except ValueError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+
+
+def _number(x: Any, where: str, minimum: float, strict: bool = False) -> None:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or \
+            x < minimum or (strict and x == minimum):
+        raise ScenarioError(f"{where} must be a number {'>' if strict else '>='} {minimum}")
+
+
+def _integer(x: Any, where: str) -> None:
+    if isinstance(x, bool) or not isinstance(x, int) or x < 1:
+        raise ScenarioError(f"{where} must be an integer >= 1")

@@ -1,0 +1,150 @@
+"""Scenario files and `python -m client run` / `scenarios`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from client import scenarios
+from client.csvfile import read_rows
+
+REPO = Path(__file__).resolve().parents[2]
+SUMMARY_KEYS = {"variant", "stack", "server", "scenario", "rep", "method", "path", "model", "rate",
+                "concurrency", "iterations", "duration_s", "requests", "errors", "error_classes",
+                "achieved_rps", "started_ns", "ended_ns", "latency_ms", "client_cpu_pct",
+                "warnings", "status", "engine", "scale", "client_host", "client_versions"}
+REQUIRED = {"smoke_hello", "smoke_get", "p2_get_constant", "p2_post_constant", "p2_get_rate200",
+            "p2_post_rate200", "p2_get_concurrent", "p2_post_concurrent", "p1_hello", "p1_echo",
+            "p1_list", "p1_get", "p1_create", "p1_update", "p1_delete"}
+
+
+def cli(*args: str) -> tuple[dict, subprocess.CompletedProcess]:
+    proc = subprocess.run([sys.executable, "-m", "client", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=90, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    lines = proc.stdout.strip().splitlines()
+    return (json.loads(lines[-1]) if lines and proc.returncode == 0 else {}), proc
+
+
+def test_every_required_scenario_file_exists_and_validates():
+    assert set(scenarios.names()) >= REQUIRED
+    for name in scenarios.names():
+        sc = scenarios.load(name)
+        sc.measure.plan("http://127.0.0.1:1", None, 0)  # builds a valid LoadPlan
+
+
+def test_smoke_scenarios_keep_the_shape_the_lab_smoke_test_relies_on():
+    hello = scenarios.load("smoke_hello").measure.spec
+    get = scenarios.load("smoke_get").measure.spec
+    assert (hello["path"], hello["concurrency"], hello["duration_s"]) == ("/hello", 50, 3)
+    assert (get["path"], get["rate"], get["iterations"]) == ("/get", 200, 1000)
+
+
+def test_paper_scenarios_follow_the_papers():
+    c = scenarios.load("p2_post_constant").measure.spec
+    assert (c["engine"], c["iterations"], c["pause_s"], c["body"]) == \
+        ("requests", 1000, 0.005, {"key": "value"})
+    r = scenarios.load("p2_get_rate200").measure.spec
+    assert (r["rate"], r["iterations"]) == (200, 1000)
+    p1 = scenarios.load("p1_update")
+    assert p1.writes and p1.pause_s == 5
+    first = p1.warmup[0].spec
+    assert (first["concurrency"], first["duration_s"]) == (20, 10)
+    assert p1.warmup[1].spec["path"] == "/items/"
+    d = scenarios.load("p1_delete").measure.spec
+    assert (d["concurrency"], d["iterations"], d["ids"]["mode"]) == (1, 100, "sequential")
+    assert not scenarios.load("p1_get").writes and scenarios.load("p1_create").writes
+
+
+def test_ids_are_reproducible_from_the_seed_and_distinct_for_delete():
+    get = scenarios.load("p1_get").measure
+    a = get.plan("http://h", None, seed=1).variants
+    assert a == get.plan("http://h", None, seed=1).variants
+    assert a != get.plan("http://h", None, seed=2).variants
+    ids = [int(p.rsplit("/", 1)[1]) for p, _ in a]
+    assert len(ids) == 1000 and min(ids) >= 1 and max(ids) <= 1500
+    dele = scenarios.load("p1_delete").measure.plan("http://h", None, 0).variants
+    assert [p for p, _ in dele] == [f"/items/{i}" for i in range(1, 101)]
+    upd = scenarios.load("p1_update").measure.plan("http://h", None, 0).variants
+    path, body = upd[0]
+    item = json.loads(body)
+    assert item["name"] == f"fwbench item {path.rsplit('/', 1)[1]} updated"
+    assert {"name", "description", "price"} <= item.keys()
+
+
+def test_scale_shortens_but_never_below_one_second_or_one_iteration():
+    sc = scenarios.load("p1_hello").scaled(0.01)
+    assert sc.measure.spec["duration_s"] == 1.0
+    assert sc.warmup[0].spec["duration_s"] == 1.0 and sc.warmup[1].spec["iterations"] == 1
+    assert sc.pause_s == pytest.approx(0.05)
+    assert scenarios.load("p1_get").scaled(0.5).measure.spec["iterations"] == 500
+    assert scenarios.load("p1_delete").scaled(0.001).measure.spec["iterations"] == 1
+    with pytest.raises(scenarios.ScenarioError):
+        scenarios.load("p1_get").scaled(1.5)
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda d: d.pop("writes"), "missing keys"),
+    (lambda d: d["measure"].pop("ids"), "'ids' is required"),
+    (lambda d: d["measure"].update(rate=10), "exactly one of rate"),
+    (lambda d: d.update(writes=False), "writes"),
+    (lambda d: d["measure"].update(iterations=0), "iterations"),
+])
+def test_invalid_scenarios_are_rejected(mutate, message):
+    data = json.loads((scenarios.SCENARIO_DIR / "p1_update.json").read_text())
+    mutate(data)
+    with pytest.raises(scenarios.ScenarioError, match=message):
+        scenarios.validate(data, "p1_update")
+
+
+def test_scenarios_command_lists_names_and_parameters():
+    out, proc = cli("scenarios")
+    assert proc.returncode == 0
+    by_name = {s["name"]: s for s in out["scenarios"]}
+    assert by_name.keys() >= REQUIRED
+    assert by_name["smoke_get"]["model"] == "open" and by_name["smoke_get"]["rate"] == 200
+
+
+def test_unknown_scenario_exits_2_and_lists_the_valid_ones(tmp_path):
+    _, proc = cli("run", "--scenario", "nope", "--base-url", "http://127.0.0.1:1",
+                  "--out", str(tmp_path))
+    assert proc.returncode == 2
+    assert "smoke_hello" in proc.stderr and "p1_get" in proc.stderr
+
+
+def test_run_writes_a_cell_folder_with_the_contract_summary(client_fresh_server, tmp_path):
+    out = tmp_path / "cell"
+    summary, proc = cli("run", "--scenario", "smoke_hello", "--base-url", client_fresh_server.url,
+                        "--out", str(out), "--scale", "0.34", "--label", "variant=v1",
+                        "--label", "stack=s", "--label", "server=srv", "--label", "rep=2",
+                        "--label", "extra=x")
+    assert proc.returncode == 0, proc.stderr
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk == summary
+    assert summary.keys() >= SUMMARY_KEYS
+    assert (summary["variant"], summary["stack"], summary["server"], summary["rep"]) == \
+        ("v1", "s", "srv", 2)
+    assert summary["labels"]["extra"] == "x"
+    assert summary["model"] == "closed" and summary["concurrency"] == 50
+    assert summary["duration_s"] == 1.02 and summary["status"] in ("ok", "degraded")
+    assert set(summary["latency_ms"]) == {"mean", "p50", "p90", "p99", "p999", "max"}
+    assert set(summary["client_versions"]) >= {"python", "uvloop", "requests"}
+    rows = list(read_rows(out / "requests.csv"))
+    assert len(rows) == summary["requests"] == client_fresh_server.counts()["/hello"]
+
+
+def test_run_executes_warmup_unrecorded_then_measures(client_fresh_server, tmp_path):
+    out = tmp_path / "cell"
+    summary, proc = cli("run", "--scenario", "p1_delete", "--base-url", client_fresh_server.url,
+                        "--out", str(out), "--scale", "0.1")
+    assert proc.returncode == 0, proc.stderr
+    counts = client_fresh_server.counts()
+    assert counts["/hello"] > 0 and counts["/items/"] == 1  # warm-up happened...
+    rows = list(read_rows(out / "requests.csv"))
+    assert len(rows) == summary["requests"] == 10  # ...but only the measured step is recorded
+    assert all(counts[f"/items/{i}"] == 1 for i in range(1, 11))  # distinct ids
+    assert summary["writes"] is True and summary["path"] == "/items/{id}"
