@@ -1,0 +1,84 @@
+"""Command line: ``python -m reports build RUN_DIR`` and ``python -m reports compare A B``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from reports.load import NotARunError
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m reports",
+        description="Tables, figures and the HTML report of a fwbench results folder.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="write RUN_DIR/report/{summary.csv,tables.md,figures,"
+                                     "index.html} and print a summary table")
+    b.add_argument("run_dir", type=Path)
+    b.add_argument("--no-figures", action="store_true", help="skip figures (and their pages)")
+    b.add_argument("--no-html", action="store_true", help="skip index.html")
+    b.add_argument("-q", "--quiet", action="store_true", help="no terminal table")
+    c = sub.add_parser("compare", help="ratio of RUN_B to RUN_A per variant x scenario")
+    c.add_argument("run_a", type=Path)
+    c.add_argument("run_b", type=Path)
+    c.add_argument("--out", type=Path, help="output folder (default RUN_B/report/compare-<A>)")
+    d = sub.add_parser("demo", help="write a synthetic run folder (no lab needed) and build it")
+    d.add_argument("out_dir", type=Path)
+    d.add_argument("--scenarios", default="smoke_hello,smoke_get",
+                   help="comma-separated scenario names")
+    d.add_argument("--reps", type=int, default=3)
+    d.add_argument("--requests", type=int, default=1000, help="requests per repetition")
+    return parser
+
+
+def _build(args: argparse.Namespace) -> int:
+    from reports import tables
+    from reports.build import build
+
+    started = time.perf_counter()
+    result, out = build(args.run_dir, figures=not args.no_figures, html=not args.no_html)
+    if not args.quiet:
+        print(tables.terminal_summary(result.summary), end="")
+        v = result.validity
+        errors = int((v["severity"] == "error").sum())
+        warns = int((v["severity"] == "warning").sum())
+        print(f"\nvalidity: {errors} error(s), {warns} warning(s) — see {out / 'tables.md'}")
+        main_file = out / ("tables.md" if args.no_html else "index.html")
+        print(f"report: {main_file}  ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from reports import compare
+
+    table, out = compare.run_compare(args.run_a, args.run_b, args.out)
+    print(compare.terminal_table(table), end="")
+    print(f"\ncomparison: {out}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from reports.synthetic import make_run
+
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    make_run(args.out_dir, scenarios=scenarios, reps=args.reps, requests_per_rep=args.requests)
+    return _build(argparse.Namespace(run_dir=args.out_dir, no_figures=False, no_html=False,
+                                     quiet=False))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    warnings.filterwarnings("ignore", category=RuntimeWarning)  # empty-slice means etc. -> NaN
+    handlers = {"build": _build, "compare": _compare, "demo": _demo}
+    try:
+        return handlers[args.command](args)
+    except NotARunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

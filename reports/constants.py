@@ -1,0 +1,84 @@
+"""Every constant the report uses, defined once.
+
+Scenario names and orders follow DESIGN.md and the two papers in ``seeds/``; statistical settings
+(percentile set, confidence level, bootstrap size, seed, thresholds) are the report's method and are
+printed in the report's "Method" section from here, so the text and the numbers cannot drift apart.
+"""
+
+from __future__ import annotations
+
+# Shared with the writer (the client), never redefined here: the percentile set and definition
+# (summary.json's latency_ms keys, numpy "linear") and the client-saturation threshold.
+from client.constants import CLIENT_CPU_WARN_PCT as CLIENT_CPU_WARN_PCT
+from client.constants import PERCENTILES as PERCENTILES
+from client.constants import QUANTILE_METHOD as QUANTILE_METHOD
+
+# Confidence intervals and tests.
+CI_LEVEL = 0.95
+BOOTSTRAP_RESAMPLES = 10_000
+RNG_SEED = 20_250_522
+ALPHA = 0.05
+# Per-request Mann-Whitney fallback (one repetition only): at most this many samples per side.
+MWU_MAX_SAMPLES = 50_000
+
+# Validity thresholds.
+HIGH_CV = 0.10  # coefficient of variation of repetition means above which we warn
+RATE_SHORTFALL = 0.95  # open loop: achieved rate below this fraction of the target rate -> warn
+
+# Plotting budgets: never draw more than this many points per series.
+MAX_LINE_POINTS = 1_500
+MAX_FLIERS = 300
+TIMELINE_BIN_S = 1.0
+FIGURE_DPI = 90
+
+# Paper 1 (Bednarz & Miłosz): figure number, scenario, metric, title; in the paper's order.
+PAPER1_FIGURES: tuple[tuple[int, str, str, str], ...] = (
+    (1, "p1_hello", "rps", "GET /hello — throughput"),
+    (2, "p1_echo", "rps", "POST /echo — throughput"),
+    (3, "p1_list", "mean_ms", "GET /items/ — mean response time (all 1,500 rows)"),
+    (4, "p1_get", "mean_ms", "GET /items/{id} — mean response time"),
+    (5, "p1_create", "mean_ms", "POST /items/ — mean response time"),
+    (6, "p1_update", "mean_ms", "PUT /items/{id} — mean response time"),
+    (7, "p1_delete", "mean_ms", "DELETE /items/{id} — mean response time"),
+)
+
+# Paper 2 (Malatjie & Faniso-Myaka): load -> (label, GET scenario, POST scenario, figure numbers).
+# "rate200" is fwbench's honest open-loop version of the paper's "200 req/s" constant load.
+PAPER2_LOADS: dict[str, tuple[str, str, str, tuple[int, int, int] | None]] = {
+    "constant": ("constant load (closed loop, 5 ms pause)", "p2_get_constant",
+                 "p2_post_constant", (6, 8, 10)),
+    "concurrent": ("concurrent load", "p2_get_concurrent", "p2_post_concurrent", (7, 9, 11)),
+    "rate200": ("open loop at 200 req/s (not in the paper)", "p2_get_rate200",
+                "p2_post_rate200", None),
+}
+PAPER2_TABLES: dict[str, int] = {"constant": 1, "concurrent": 2}
+
+SMOKE_SCENARIOS: tuple[str, ...] = ("smoke_hello", "smoke_get")
+
+SCENARIO_ORDER: tuple[str, ...] = (
+    *(s for _, s, _, _ in PAPER1_FIGURES),
+    *(s for _, g, p, _ in PAPER2_LOADS.values() for s in (g, p)),
+    *SMOKE_SCENARIOS,
+)
+
+# Variant order (paper 1 lists FastAPI+SQLModel, FastAPI+sqlite3, Flask+SQLAlchemy, Flask+sqlite3,
+# Django+DRF); unknown stacks and servers sort after known ones, by name.
+STACK_ORDER: tuple[str, ...] = (
+    "fastapi_sqlmodel", "fastapi_sqlite3", "flask_sqlalchemy", "flask_sqlite3", "django_drf",
+)
+SERVER_ORDER: tuple[str, ...] = (
+    "gunicorn_uvicorn", "uvicorn", "gunicorn_gthread", "gunicorn_gevent", "daphne",
+    "flask_dev", "django_dev",
+)
+
+STATUS_RANK: dict[str, int] = {"ok": 0, "degraded": 1, "failed": 2}
+
+# report/summary.csv: the contract columns first (DESIGN.md section 5), then extras.
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "variant", "stack", "server", "scenario", "reps", "requests", "errors", "rps_median",
+    "mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "ci95_low_ms", "ci95_high_ms",
+)
+SUMMARY_EXTRA_COLUMNS: tuple[str, ...] = (
+    "model", "method", "ok_requests", "error_rate", "error_classes", "rps_ci95_low",
+    "rps_ci95_high", "rep_mean_cv", "requests_per_cpu_s", "status", "warnings",
+)

@@ -1,0 +1,54 @@
+"""Provenance: what was measured, where, with what (from run.json). Pure; no I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+HOST_FACTS = ("cpu", "cores", "memory", "kernel", "os", "python")
+VARIANT_FIELDS = ("stack", "server", "workers", "threads", "processes", "worker_class",
+                  "honours_parallelism", "command")
+
+
+def _memory(value: object) -> str:
+    if isinstance(value, (int, float)) and value > 2**20:
+        return f"{value / 2**30:.1f} GiB"
+    return "" if value is None else str(value)
+
+
+def run_facts(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) pairs describing the run as a whole."""
+    params = meta.get("parameters")
+    facts = [("run id", meta.get("run_id")), ("started", meta.get("started")),
+             ("finished", meta.get("finished")), ("profile", meta.get("profile")),
+             ("git commit", meta.get("git_commit"))]
+    if isinstance(params, dict):
+        facts += [(f"parameter {k}", v if not isinstance(v, (list, dict)) else str(v))
+                  for k, v in params.items()]
+    return [(k, "" if v is None else str(v)) for k, v in facts]
+
+
+def hosts_table(meta: dict[str, Any]) -> pd.DataFrame:
+    hosts = meta.get("hosts") if isinstance(meta.get("hosts"), dict) else {}
+    rows = []
+    for name, facts in hosts.items():
+        facts = facts if isinstance(facts, dict) else {}
+        rows.append({"host": name, **{k: _memory(facts.get(k)) if k == "memory"
+                                      else str(facts.get(k, "")) for k in HOST_FACTS}})
+    return pd.DataFrame(rows, columns=["host", *HOST_FACTS])
+
+
+def packages(meta: dict[str, Any]) -> dict[str, list[str]]:
+    """host -> pip freeze lines (as recorded)."""
+    hosts = meta.get("hosts") if isinstance(meta.get("hosts"), dict) else {}
+    return {name: [str(p) for p in facts.get("pip_freeze") or []]
+            for name, facts in hosts.items() if isinstance(facts, dict)}
+
+
+def variants_table(meta: dict[str, Any]) -> pd.DataFrame:
+    variants = meta.get("variants") if isinstance(meta.get("variants"), dict) else {}
+    rows = [{"variant": name, **{k: "" if not isinstance(v, dict) or v.get(k) is None
+                                 else str(v.get(k)) for k in VARIANT_FIELDS}}
+            for name, v in variants.items()]
+    return pd.DataFrame(rows, columns=["variant", *VARIANT_FIELDS])

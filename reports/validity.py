@@ -1,0 +1,121 @@
+"""Validity: every reason not to trust a number, as one DataFrame (pure; no I/O).
+
+Columns: ``severity`` (error | warning | info), ``variant``, ``scenario``, ``rep`` (0 = all),
+``source`` (client | report | run), ``message``. Warnings are never silently dropped: the client's
+own warnings (summary.json) are passed through verbatim, and the report adds what it can see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reports.analysis import KEYS, order_scenarios, order_variants
+from reports.constants import CLIENT_CPU_WARN_PCT, HIGH_CV, RATE_SHORTFALL
+
+COLUMNS = ["severity", "variant", "scenario", "rep", "source", "message"]
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def _item(severity: str, variant: str, scenario: str, rep: int, source: str,
+          message: str) -> dict[str, Any]:
+    return {"severity": severity, "variant": variant, "scenario": scenario, "rep": rep,
+            "source": source, "message": message}
+
+
+def _rep_items(r: Any) -> list[dict[str, Any]]:
+    v, s, k = r.variant, r.scenario, int(r.rep)
+    items = [_item("warning", v, s, k, "client", w) for w in r.warnings]
+    items += [_item("error" if "missing" in p or "no rows" in p or "empty" in p else "warning",
+                    v, s, k, "report", p) for p in r.problems]
+    if r.status == "failed":
+        items.append(_item("error", v, s, k, "client", "repetition failed"))
+    elif r.status == "degraded" and not (r.warnings or r.errors or r.problems):
+        items.append(_item("warning", v, s, k, "client", "repetition degraded (no reason given)"))
+    if r.errors:
+        classes = ", ".join(f"{c} {n}" for c, n in sorted(r.error_classes.items())) or "unknown"
+        items.append(_item("warning", v, s, k, "report",
+                           f"{r.errors} of {r.requests} requests failed ({classes}); counted as "
+                           "errors, never averaged in"))
+    summary_n = r.summary_requests
+    if r.has_requests and isinstance(summary_n, int) and summary_n != r.requests:
+        items.append(_item("warning", v, s, k, "report",
+                           f"summary.json says {summary_n} requests, requests.csv has "
+                           f"{r.requests}"))
+    if np.isfinite(r.client_cpu_pct) and r.client_cpu_pct >= CLIENT_CPU_WARN_PCT:
+        items.append(_item("warning", v, s, k, "report",
+                           f"client CPU {r.client_cpu_pct:.0f}%: the client may be the "
+                           "bottleneck"))
+    rate = pd.to_numeric(r.rate, errors="coerce")
+    if r.model == "open" and np.isfinite(rate) and rate > 0 and np.isfinite(r.achieved_rps) \
+            and r.achieved_rps < RATE_SHORTFALL * rate:
+        items.append(_item("warning", v, s, k, "report",
+                           f"achieved {r.achieved_rps:.1f} req/s of the {rate:g} req/s target"))
+    return items
+
+
+def validity_table(meta: dict[str, Any], run_problems: list[str], cells: pd.DataFrame,
+                   reps: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """All validity findings, most severe first."""
+    items = [_item("warning", "", "", 0, "run", p) for p in run_problems]
+    failed_cells = meta.get("cells_failed") or []
+    for entry in failed_cells if isinstance(failed_cells, list) else [failed_cells]:
+        if isinstance(entry, dict):
+            items.append(_item("error", str(entry.get("variant", "")),
+                               str(entry.get("scenario", "")), int(entry.get("rep") or 0), "run",
+                               "cell failed in the run: " + str(entry.get("reason") or entry)))
+        else:
+            items.append(_item("error", "", "", 0, "run", f"cell failed in the run: {entry}"))
+    variants_meta = meta.get("variants") if isinstance(meta.get("variants"), dict) else {}
+    for name, v in variants_meta.items():
+        if isinstance(v, dict) and v.get("honours_parallelism") is False:
+            items.append(_item("warning", name, "", 0, "run",
+                               f"server does not honour the parallelism setting (runs "
+                               f"{v.get('processes', '?')} process(es) × {v.get('threads', '?')} "
+                               "thread(s)): not a like-for-like comparison"))
+    for r in reps.itertuples():
+        items.extend(_rep_items(r))
+
+    # Expected but missing cells and repetitions.
+    scenarios = order_scenarios(cells["scenario"]) if not cells.empty else []
+    variants = list(dict.fromkeys([*order_variants(cells), *variants_meta]))
+    present = set(map(tuple, reps[KEYS].to_numpy())) if not reps.empty else set()
+    params = meta.get("parameters") if isinstance(meta.get("parameters"), dict) else {}
+    expected_reps = params.get("repetitions")
+    for v in variants:
+        for s in scenarios:
+            if (v, s) not in present:
+                items.append(_item("error", v, s, 0, "report",
+                                   "missing: no repetition of this cell in the results"))
+    for row in summary.itertuples():
+        want = expected_reps if isinstance(expected_reps, int) else None
+        if want and row.reps < want:
+            items.append(_item("warning", row.variant, row.scenario, 0, "report",
+                               f"only {row.reps} of {want} repetitions present"))
+        if row.reps == 1:
+            items.append(_item("info", row.variant, row.scenario, 0, "report",
+                               "one repetition: no confidence interval; comparisons use a "
+                               "per-request test and are indicative only"))
+        if np.isfinite(row.rep_mean_cv) and row.rep_mean_cv > HIGH_CV:
+            items.append(_item("warning", row.variant, row.scenario, 0, "report",
+                               f"high variance between repetitions (CV of means "
+                               f"{row.rep_mean_cv:.0%})"))
+    table = pd.DataFrame(items, columns=COLUMNS)
+    table["rep"] = table["rep"].astype("int64")
+    return table.sort_values(["severity", "variant", "scenario", "rep"],
+                             key=lambda c: c.map(SEVERITY_RANK) if c.name == "severity" else c,
+                             kind="stable").reset_index(drop=True)
+
+
+def count_by_cell(validity: pd.DataFrame) -> pd.DataFrame:
+    """Number of error/warning findings per variant x scenario (variant-wide ones included)."""
+    serious = validity[validity["severity"].isin(["error", "warning"])]
+    return serious.groupby(KEYS).size().rename("warnings").reset_index()
+
+
+def for_scenarios(validity: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
+    """Findings that affect any of ``scenarios`` (including variant-wide and run-wide ones)."""
+    mask = validity["scenario"].isin(scenarios) & validity["severity"].isin(["error", "warning"])
+    return validity[mask]

@@ -1,0 +1,89 @@
+"""Statistics primitives of the report, on data with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from reports import stats
+
+
+def test_percentiles_follow_numpy_linear_definition():
+    values = np.arange(1, 101, dtype=float)  # 1..100
+    got = stats.percentiles(values)
+    assert got == pytest.approx({"p50": 50.5, "p90": 90.1, "p99": 99.01, "p999": 99.901})
+
+
+def test_percentiles_of_nothing_are_nan():
+    assert all(np.isnan(v) for v in stats.percentiles(np.empty(0)).values())
+
+
+def test_improvement_reproduces_paper2_table2():
+    # Paper 2, Table 2 (concurrent load): Django (Daphne) GET 0.36074 s is the baseline.
+    averages = np.array([0.05525, 0.07562, 0.09709, 0.22142, 0.36074])
+    got = stats.improvement_pct(averages)
+    assert got == pytest.approx([84.68, 79.04, 73.08, 38.62, 0.0], abs=0.01)
+
+
+def test_iqr_outliers_counts_values_beyond_tukey_fences():
+    values = np.r_[np.arange(1.0, 11.0), 100.0, -80.0]  # Q1 3.75, Q3 8.25 -> fences -3, 15
+    assert stats.iqr_outliers(values) == 2
+    assert stats.iqr_outliers(np.arange(1.0, 11.0)) == 0
+    assert stats.iqr_outliers(np.r_[np.arange(1.0, 11.0), 14.9]) == 0
+
+
+def test_bootstrap_ci_covers_the_true_mean_at_about_the_nominal_rate():
+    rng = np.random.default_rng(7)
+    trials, covered = 300, 0
+    for seed in range(trials):
+        sample = rng.normal(10.0, 1.0, 12)
+        low, high = stats.bootstrap_mean_ci(sample, resamples=2_000, seed=seed)
+        covered += low <= 10.0 <= high
+    # Percentile bootstrap with n=12 under-covers slightly; 95% nominal -> expect ~0.90-0.95.
+    assert 0.88 <= covered / trials <= 0.99
+
+
+def test_bootstrap_ci_is_blank_with_one_repetition():
+    low, high = stats.bootstrap_mean_ci(np.array([3.0]))
+    assert np.isnan(low) and np.isnan(high)
+
+
+def test_bootstrap_ratio_ci_brackets_the_true_ratio():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(10, 0.2, 8), rng.normal(20, 0.4, 8)
+    ratio, low, high = stats.bootstrap_ratio_ci(a, b)
+    assert ratio == pytest.approx(2.0, rel=0.02)
+    assert low < 2.0 < high or abs(ratio - 2.0) < 0.02
+
+
+def test_holm_adjusts_in_step_down_order():
+    got = stats.holm(np.array([0.01, 0.04, 0.03, np.nan]))
+    assert got[:3] == pytest.approx([0.03, 0.06, 0.06])
+    assert np.isnan(got[3])
+
+
+def test_welch_matches_scipy():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0, 1, 5), rng.normal(0.5, 2, 4)
+    assert stats.welch_p(a, b) == pytest.approx(sps.ttest_ind(a, b, equal_var=False).pvalue)
+    assert np.isnan(stats.welch_p(a[:1], b))
+
+
+def test_mann_whitney_separates_shifted_distributions_only():
+    rng = np.random.default_rng(1)
+    x, y = rng.lognormal(0, 0.3, 5_000), rng.lognormal(0, 0.3, 5_000)
+    assert stats.mann_whitney_p(x, y) > 0.01
+    assert stats.mann_whitney_p(x, y * 1.1) < 1e-6
+
+
+def test_binned_never_returns_more_points_than_asked():
+    x = np.arange(1_000_000, dtype=float)
+    bx, by = stats.binned(x, x * 2, 1_500)
+    assert len(bx) == len(by) <= 1_500
+    assert by == pytest.approx(bx * 2)
+
+
+def test_cpu_seconds_integrates_percent_over_time():
+    t = np.linspace(0, 10, 101)
+    assert stats.cpu_seconds(t, np.full(101, 150.0)) == pytest.approx(15.0)
