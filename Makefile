@@ -23,6 +23,8 @@ help:
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements/controller.txt
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/controller.txt
 	touch $@
@@ -52,10 +54,10 @@ lint: venv
 	for p in bench.yml playbooks/*.yml; do $(PLAYBOOK) --syntax-check $$p >/dev/null || exit 1; done
 
 unit: venv system-deps
-	$(BIN)/pytest -m "not lab" -q
+	$(BIN)/pytest -m "not lab" -q -p no:cacheprovider
 
 lab-test: venv
-	$(BIN)/pytest -m lab -v -s tests/lab
+	$(BIN)/pytest -m lab -v -s -p no:cacheprovider tests/lab
 
 bench-client: venv system-deps
 	$(BIN)/python tests/bench/bench_client.py

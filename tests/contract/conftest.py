@@ -27,12 +27,6 @@ from apps.seed import DEFAULT_ITEMS, seed_database
 _LIVE = live_target()
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "servers: starts every variant's real server on 127.0.0.1 (slow)"
-    )
-
-
 @pytest.fixture(scope="session")
 def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Environment every stack reads at import: database paths are per stack, under this dir."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -29,7 +30,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
     if CHROMIUM is None:
-        pytest.skip("chromium is not installed")
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed (make system-deps installs it)")
+        pytest.skip("chromium is not installed (make system-deps installs it)")
     return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
                           capture_output=True, text=True, timeout=90, check=False)
 

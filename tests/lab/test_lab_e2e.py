@@ -1,0 +1,225 @@
+"""Lab end-to-end: `bench.yml -e profile=smoke` from a lab that is down, through real hosts.
+
+Builds the two-machine lab (systemd-nspawn, its own network namespaces, a bridge), provisions,
+deploys, runs the smoke cells from the client machine against the server machine, builds the
+report, then checks what landed on disk and on the hosts, and finally tears the lab down.
+Needs root; with CI=true it must run, so a missing precondition fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.lab
+
+REPO = Path(__file__).resolve().parents[2]
+PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+INVENTORY = yaml.safe_load((REPO / "inventory/lab/hosts.yml").read_text())
+LAB_VARS = yaml.safe_load((REPO / "inventory/lab/group_vars/lab.yml").read_text())
+MATRIX = yaml.safe_load((REPO / "roles/app_server/defaults/main.yml").read_text())
+_LAB = INVENTORY["all"]["children"]["lab"]["children"]
+SERVER = _LAB["servers"]["hosts"]["server"]["ansible_host"]
+CLIENT = _LAB["clients"]["hosts"]["client"]["ansible_host"]
+SMOKE_VARIANT = "fastapi_sqlite3-uvicorn"
+SMOKE_SCENARIOS = ("smoke_hello", "smoke_get")
+SERVICE_USER = MATRIX["app_server_user"]
+PORT = MATRIX["app_server_port"]
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def _require_root() -> None:
+    if os.geteuid() == 0:
+        return
+    message = "the lab end-to-end test needs root (systemd-nspawn, network namespaces)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + "; CI must run it")
+    pytest.skip(message + "; run `sudo make lab-test`")
+
+
+def playbook(*args: str, timeout: int = 1800) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(PLAYBOOK), *args], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=timeout, stdin=subprocess.DEVNULL, check=False,
+    )
+    print(f"\n$ ansible-playbook {' '.join(args)}  ({time.monotonic() - started:.0f} s)")
+    return result
+
+
+def recap(result: subprocess.CompletedProcess[str]) -> dict[str, dict[str, int]]:
+    return {host: {"changed": int(c), "unreachable": int(u), "failed": int(f)}
+            for host, c, u, f in RECAP.findall(result.stdout)}
+
+
+def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, f"{result.stdout[-8000:]}\n{result.stderr[-3000:]}"
+
+
+def ssh(address: str, command: str, check: bool = True) -> str:
+    result = subprocess.run(
+        ["ssh", "-i", LAB_VARS["ansible_ssh_private_key_file"], "-o", "BatchMode=yes",
+         *LAB_VARS["ansible_ssh_common_args"].split(), f"root@{address}", command],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False,
+    )
+    if check:
+        assert result.returncode == 0, f"ssh {address} {command!r}: {result.stderr}"
+    return result.stdout.strip()
+
+
+def get_json(url: str, timeout: float = 5) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # lab address only
+        return json.load(response)
+
+
+def wait_healthy(url: str, seconds: float = 60) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return get_json(url)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def run_dir() -> Iterator[Path]:
+    _require_root()
+    down = playbook("playbooks/lab.yml", "-e", "lab_state=absent")
+    assert_ok(down)
+    run_id = time.strftime("e2e-%Y%m%dT%H%M%SZ", time.gmtime())
+    try:
+        bench = playbook("bench.yml", "-e", "profile=smoke", "-e", f"run_id={run_id}")
+        print(bench.stdout[-3000:])
+        assert_ok(bench)
+        yield REPO / "results" / run_id
+    finally:
+        teardown = [playbook("playbooks/lab.yml", "-e", "lab_state=absent") for _ in range(2)]
+        for result in teardown:
+            assert_ok(result)
+        assert recap(teardown[1])["localhost"]["changed"] == 0, teardown[1].stdout[-3000:]
+        assert not list(Path("/run/netns").glob("fwbench-*")), "lab namespaces left behind"
+        links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+        assert "fwbench0" not in links and "vfw-" not in links, "lab links left behind"
+        assert not list(Path("/run/fwbench-lab").glob("*.pid")), "lab processes left behind"
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_smoke_cell_records_real_200_responses(run_dir: Path):
+    for scenario in SMOKE_SCENARIOS:
+        cell = run_dir / "cells" / SMOKE_VARIANT / scenario / "rep-1"
+        rows = read_rows(cell / "requests.csv")
+        assert rows, f"{scenario}: no requests recorded"
+        assert {r["status"] for r in rows} == {"200"}, f"{scenario}: non-200 responses"
+        assert all(r["error"] == "" for r in rows)
+        assert all(int(r["done_ns"]) > int(r["sent_ns"]) > 1_600_000_000 * 10**9 for r in rows)
+        summary = json.loads((cell / "summary.json").read_text())
+        assert summary["requests"] == len(rows) and summary["errors"] == 0
+        assert summary["variant"] == SMOKE_VARIANT and summary["scenario"] == scenario
+        assert summary["status"] in {"ok", "degraded"}, summary["warnings"]
+    get_rows = read_rows(run_dir / "cells" / SMOKE_VARIANT / "smoke_get" / "rep-1" / "requests.csv")
+    assert len(get_rows) == 1000 and all(r["scheduled_ns"] for r in get_rows)
+
+
+def test_run_json_carries_hosts_and_the_variant_as_run(run_dir: Path):
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["run_id"] == run_dir.name and run["profile"] == "smoke" and run["finished"]
+    assert set(run["hosts"]) == {"server", "client"}
+    for facts in run["hosts"].values():
+        assert facts["cores"] and facts["kernel"] and facts["python"].startswith("3.")
+        assert any(line.startswith("psutil==") for line in facts["pip_freeze"])
+    variant = run["variants"][SMOKE_VARIANT]
+    assert variant["server"] == "uvicorn" and variant["processes"] == MATRIX["app_server_workers"]
+    assert f"--host {SERVER}" in variant["command"]
+    assert (REPO / "results" / "latest").resolve() == run_dir.resolve()
+
+
+def test_report_summarises_both_cells(run_dir: Path):
+    rows = read_rows(run_dir / "report" / "summary.csv")
+    assert {(r["variant"], r["scenario"]) for r in rows} == {
+        (SMOKE_VARIANT, s) for s in SMOKE_SCENARIOS}
+    assert all(int(r["errors"]) == 0 and float(r["p50_ms"]) > 0 for r in rows)
+    assert (run_dir / "report" / "index.html").is_file()
+
+
+def test_variant_runs_under_systemd_as_the_service_user(run_dir: Path):
+    unit = f"fwbench-{SMOKE_VARIANT}.service"
+    assert ssh(SERVER, "cat /proc/1/comm") == "systemd"
+    started = ssh(SERVER, f"journalctl -u {unit} --no-pager -o cat | grep -c '^Started fwbench'")
+    assert int(started) >= len(SMOKE_SCENARIOS), "the run did not start the unit per cell"
+    ssh(SERVER, f"systemctl start {unit}")
+    try:
+        health = wait_healthy(f"http://{SERVER}:{PORT}/healthz")
+        pid = health["pid"]
+        assert ssh(SERVER, f"ps -o user= -p {pid}") == SERVICE_USER
+        assert unit in ssh(SERVER, f"cat /proc/{pid}/cgroup")
+        sockets = ssh(SERVER, f"ss -Htln 'sport = :{PORT}'").splitlines()
+        assert [line.split()[3] for line in sockets] == [f"{SERVER}:{PORT}"]  # bench address only
+    finally:
+        ssh(SERVER, f"systemctl stop {unit}")
+    assert ssh(SERVER, f"systemctl is-active {unit}", check=False) == "inactive"
+
+
+def test_second_provision_changes_nothing(run_dir: Path):
+    result = playbook("playbooks/provision.yml", "-e", "profile=smoke")
+    assert_ok(result)
+    hosts = recap(result)
+    assert {"server", "client"} <= set(hosts)
+    assert all(h["changed"] == 0 for h in hosts.values()), result.stdout[-4000:]
+    print(result.stdout[result.stdout.rfind("PLAY RECAP"):])
+
+
+def test_client_host_reaches_the_server_over_the_lab_bridge(run_dir: Path):
+    # The load comes from the client machine, not the controller: its namespace has only the lab.
+    routes = ssh(CLIENT, "ip -4 -o addr show scope global")
+    assert CLIENT in routes and SERVER not in routes
+
+
+LAB_VARIANTS = [f"{stack}-{server}" for stack, spec in MATRIX["app_server_stacks"].items()
+                for server in spec["servers"]]
+
+
+@pytest.mark.parametrize("variant", LAB_VARIANTS)
+def test_deployed_variant_passes_the_contract_over_http(run_dir: Path, variant: str):
+    stack = variant.split("-")[0]
+    unit = f"fwbench-{variant}.service"
+    root, data = MATRIX["app_server_root"], MATRIX["app_server_data_dir"]
+    items = MATRIX["app_server_seed_items"]
+    ssh(SERVER, f"cd {root}/app && {root}/venv/bin/python -m apps.seed --db {data}/items.db "
+                f"--items {items} >/dev/null && chown {SERVICE_USER}: {data}/items.db "
+                f"&& systemctl start {unit}")
+    try:
+        health = wait_healthy(f"http://{SERVER}:{PORT}/healthz")
+        assert health["stack"] == stack and health["items"] == items
+        suite = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests/contract/test_contract.py", "-q",
+             "-p", "no:cacheprovider"],
+            cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+            env={**os.environ, "FWBENCH_CONTRACT_URL": f"http://{SERVER}:{PORT}",
+                 "FWBENCH_CONTRACT_STACK": stack,
+                 "FWBENCH_CONTRACT_SERVER": variant.split("-")[1],
+                 "FWBENCH_CONTRACT_SEED_ITEMS": str(items)},
+        )
+        print(f"\n{variant}: {suite.stdout.strip().splitlines()[-1] if suite.stdout else '?'}")
+        journal = ssh(SERVER, f"journalctl -u {unit} --no-pager -n 30 -o cat", check=False)
+        assert suite.returncode == 0, f"{suite.stdout[-5000:]}\n--- journal ---\n{journal}"
+        assert ssh(SERVER, f"systemctl is-active {unit}", check=False) == "active"
+    finally:
+        ssh(SERVER, f"systemctl stop {unit}", check=False)
