@@ -65,12 +65,17 @@ class Target:
         self._roots: list[int] = []
         self._tree: list[int] = []
         self._next_scan = 0.0
-        if unit:
-            cg = _systemctl_show(unit, "ControlGroup")
-            if cg:
-                path = Path("/sys/fs/cgroup") / cg.lstrip("/") / "cgroup.procs"
-                if path.exists():
-                    self.cgroup_procs = path
+        self._resolve_cgroup()
+
+    def _resolve_cgroup(self) -> None:
+        """Find the unit's cgroup.procs; a unit started after the monitor is found on a rescan."""
+        if not self.unit:
+            return
+        cg = _systemctl_show(self.unit, "ControlGroup")
+        if cg:
+            path = Path("/sys/fs/cgroup") / cg.lstrip("/") / "cgroup.procs"
+            if path.exists():
+                self.cgroup_procs = path
 
     @property
     def enabled(self) -> bool:
@@ -104,6 +109,9 @@ class Target:
         t = time.monotonic()
         if force_rescan or t >= self._next_scan:
             self._next_scan = t + MONITOR_TREE_RESCAN_S
+            self._resolve_cgroup()
+            if self.cgroup_procs is not None:
+                return self.pids(force_rescan=False)
             root = self._root()
             tree: list[int] = []
             if root:
