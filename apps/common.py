@@ -1,7 +1,8 @@
 """What every stack shares: item and request limits, SQLite settings, a strict JSON reader.
 
 Everything else (routing, validation libraries, database access, error pages) belongs to the stack
-and is written the way people use that framework.
+and is written the way people use that framework; the plumbing that two stacks of one framework
+would write alike is shared between them in `apps._flask` and `apps._fastapi`.
 """
 
 from __future__ import annotations
@@ -74,6 +75,15 @@ class SQLiteSettings:
             f"PRAGMA busy_timeout = {self.busy_timeout_ms}",
             f"PRAGMA journal_mode = {self.journal_mode}",
         )
+
+    def apply_pragmas(self, connection: Any) -> None:
+        """Run `pragmas` on a new DB-API connection (sqlite3, or the one under SQLAlchemy)."""
+        cursor = connection.cursor()
+        try:
+            for pragma in self.pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
 
     @property
     def timeout_s(self) -> float:

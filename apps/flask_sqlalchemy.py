@@ -1,36 +1,25 @@
 """Flask + Flask-SQLAlchemy: a declarative model, `db.session`, `db.get_or_404`.
 
 Run with any WSGI server on `apps.flask_sqlalchemy:app` (the database is named by FWBENCH_DB).
+
+The contract's Flask plumbing (JSON errors, body drain, strict JSON, the `item_id` converter) and
+the endpoints that touch no database come from `apps._flask`, shared with `apps.flask_sqlite3`,
+so that the two Flask stacks differ only in their data layer: what is here is the model, the
+engine set-up and the item routes written against them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask, Response, abort, g, jsonify, request
-from flask.json.provider import DefaultJSONProvider
+from flask import Flask, Response, jsonify
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import BaseConverter
 
-from apps.common import (
-    DESCRIPTION_DEFAULT,
-    DRAIN_CHUNK_BYTES,
-    DRAIN_LIMIT_BYTES,
-    ITEM_ID_REGEX,
-    MAX_BODY_BYTES,
-    JSONBodyError,
-    SQLiteSettings,
-    is_json_content_type,
-    loads_json,
-    sqlite_settings,
-    validate_item,
-)
+from apps._flask import contract_app, item_body
+from apps.common import DESCRIPTION_DEFAULT, sqlite_settings
 
 STACK = "flask_sqlalchemy"
 
@@ -59,148 +48,18 @@ class Item(db.Model):
         }
 
 
-class ItemIdConverter(BaseConverter):
-    """`<item_id:item_id>`: ASCII digits up to SQLite's largest INTEGER, else no route (404).
-
-    The limit is in the regex: werkzeug answers 405 instead of 404 when `to_python` refuses a
-    value that another method's rule would take.
-    """
-
-    regex = ITEM_ID_REGEX
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-
-class JSONProvider(DefaultJSONProvider):
-    """Keys in the order given (an echo is unchanged) and never a non-standard NaN/Infinity."""
-
-    sort_keys = False
-
-    def dumps(self, obj: Any, **kwargs: Any) -> str:
-        kwargs.setdefault("allow_nan", False)
-        return super().dumps(obj, **kwargs)
-
-
-def pragma_listener(settings: SQLiteSettings) -> Callable[[Any, Any], None]:
-    """A "connect" listener applying the busy timeout and journal mode to each new connection."""
-
-    def apply(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        try:
-            for pragma in settings.pragmas:
-                cursor.execute(pragma)
-        finally:
-            cursor.close()
-
-    return apply
-
-
-def json_body(*, finite: bool = False) -> Any:
-    """The request's JSON body, checked in the contract's order: 413, 415, then 400.
-
-    `request.get_json()` would check the Content-Type before the size, so it is not used here.
-    """
-    data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: RequestEntityTooLarge
-    g.body_read = True
-    if not is_json_content_type(request.content_type):
-        abort(415, "Content-Type must be application/json")
-    try:
-        return loads_json(data, finite=finite)
-    except JSONBodyError as exc:
-        abort(400, str(exc))
-
-
-def item_body() -> dict[str, Any]:
-    """A validated item from the request body (400 not an object, 422 invalid)."""
-    data = json_body()
-    if not isinstance(data, dict):
-        abort(400, "body must be a JSON object")
-    item, errors = validate_item(data)
-    if errors:
-        response = jsonify(detail=errors)
-        response.status_code = 422
-        abort(response)
-    return item
-
-
-def drain_request_body() -> None:
-    """Read and discard an unread request body (up to a cap) so the client sees the error.
-
-    A 404, 405 or 413 is decided before the body is read; answering while the client is still
-    sending would make it see a connection reset instead of the answer.
-    """
-    if g.get("body_read"):
-        return
-    environ = request.environ
-    length = request.content_length
-    if length is None and not environ.get("wsgi.input_terminated"):
-        return  # no body, or one the server cannot delimit: reading could block
-    remaining = DRAIN_LIMIT_BYTES if length is None else min(length, DRAIN_LIMIT_BYTES)
-    stream = environ["wsgi.input"]
-    try:
-        while remaining > 0:
-            chunk = stream.read(min(DRAIN_CHUNK_BYTES, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-    except (OSError, ValueError):
-        pass
-
-
-def handle_http_exception(exc: HTTPException) -> Response:
-    """Every HTTP error (404, 405, 413, ...) as JSON {"detail": ...} instead of an HTML page."""
-    drain_request_body()
-    if exc.response is not None:  # abort(response) carries its own body
-        return exc.response
-    # A description given to abort() is kept; the generic ones are long, the name is enough.
-    custom = exc.description and exc.description != type(exc).description
-    response = jsonify(detail=exc.description if custom else exc.name)
-    response.status_code = exc.code or 500
-    for name, value in exc.get_headers():
-        if name.lower() != "content-type":
-            response.headers[name] = value
-    return response
-
-
 def create_app(db_path: str | os.PathLike[str] | None = None) -> Flask:
     """The application; `db_path` overrides FWBENCH_DB."""
-    app = Flask(__name__, static_folder=None)
+    app = contract_app(__name__)
     settings = sqlite_settings(db_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{settings.path}"
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": settings.timeout_s}}
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.json = JSONProvider(app)
-    app.url_map.converters["item_id"] = ItemIdConverter
-    app.url_map.merge_slashes = False  # "/items//" is unknown (404), not a redirect
-    app.register_error_handler(HTTPException, handle_http_exception)
     db.init_app(app)
     with app.app_context():
-        event.listen(db.engine, "connect", pragma_listener(settings))
 
-    @app.get("/hello")
-    def hello() -> Response:
-        return jsonify(message="Hello, World!")
-
-    @app.post("/echo")
-    def echo() -> Response:
-        return jsonify(json_body(finite=True))
-
-    @app.get("/get")
-    def get() -> Response:
-        return jsonify(
-            message="This is a GET request!",
-            timestamp=datetime.now(timezone.utc).isoformat(),
-            pid=os.getpid(),
-        )
-
-    @app.post("/post")
-    def post() -> Response:
-        return jsonify(
-            received=json_body(finite=True),
-            timestamp=datetime.now(timezone.utc).isoformat(),
-            pid=os.getpid(),
-        )
+        @event.listens_for(db.engine, "connect")
+        def apply_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            settings.apply_pragmas(dbapi_connection)
 
     # Both forms of each item URL are rules of their own: answered directly, no 308 redirect.
     # (strict_slashes=False would answer "/items" too, but loses the 405 for it.)

@@ -85,6 +85,7 @@ def render_command(variant: Variant, port: int) -> list[str]:
         port=port,
         workers=WORKERS,
         threads=THREADS,
+        gunicorn_flags=MATRIX_DATA["app_server_version_sets"]["current"]["gunicorn_flags"],
     )
     return shlex.split(text)
 
