@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build a wheelhouse on the controller for a host's Python, so hosts install with no internet.
 
-Binary wheels are downloaded for the target interpreter and platform; a pinned package that only
+Binary wheels are downloaded for the target interpreter and platform, for every lock file given
+(one folder serves every version set); a pinned package that only
 ships an sdist is built into a wheel here and accepted only if that wheel is pure Python. The
 folder gets a stamp with the hash of the lock files: an up-to-date wheelhouse is left alone.
 Prints "changed" or "ok" as its last line.
@@ -39,9 +40,8 @@ def build(locks: list[Path], out: Path, python: str, glibc: str, machine: str) -
     download = [*pip, "download", "--quiet", "--no-deps", "--prefer-binary", "-d", str(tmp)]
     download += ["--python-version", python, "--implementation", "cp"]
     download += platform_args(glibc, machine)
-    for lock in locks:
-        download += ["-r", str(lock)]
-    subprocess.run(download, check=True)
+    for lock in locks:  # one call per lock: version sets pin different versions of a package
+        subprocess.run([*download, "-r", str(lock)], check=True)
     for sdist in sorted(tmp.glob("*.tar.gz")) + sorted(tmp.glob("*.zip")):
         subprocess.run([*pip, "wheel", "--quiet", "--no-deps", "-w", str(tmp), str(sdist)],
                        check=True)

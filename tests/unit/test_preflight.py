@@ -1,0 +1,67 @@
+"""A bad option or inventory stops bench.yml in preflight, before any host is touched."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+
+
+def bench(*args: str, inventory: Path | None = None) -> subprocess.CompletedProcess[str]:
+    command = [str(PLAYBOOK), "bench.yml", *args]
+    if inventory is not None:
+        command += ["-i", str(inventory)]
+    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL, check=False)
+
+
+def assert_stopped_in_preflight(result: subprocess.CompletedProcess[str], message: str) -> None:
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout[-3000:]
+    touched = [line for line in result.stdout.splitlines()
+               if line.startswith("TASK [") and not line.startswith("TASK [bench_plan")]
+    assert not touched, f"tasks ran after a failed preflight: {touched}"
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("profile=fastest", "Unknown profile 'fastest'. Valid profiles: smoke, quick"),
+    ("variants=flask_sqlite3-uvicorn", "Unknown variant(s): flask_sqlite3-uvicorn. Valid"),
+    ("scenarios=p1_hello,p3_nothing", "Unknown scenario(s): p3_nothing. Valid scenarios:"),
+    ("repetitions=0x", "repetitions must be an integer 1-9999"),
+    ("scale=2", "scale a number in"),
+    ("run_id=../escape", "run_id letters, digits"),
+    ("versions=2019", "Unknown version set '2019'. Valid version sets: current, paper."),
+])
+def test_bad_option_stops_before_any_host(option: str, message: str):
+    assert_stopped_in_preflight(bench("-e", option), message)
+
+
+def test_inventory_without_a_client_stops_before_any_host(tmp_path: Path):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  children:\n    servers:\n      hosts:\n"
+                         "        only: {ansible_host: 192.0.2.1}\n")
+    result = bench(inventory=inventory)
+    assert_stopped_in_preflight(result, "needs exactly one host in group 'servers' and at least")
+
+
+def test_lab_host_outside_the_benchmark_range_stops_the_lab_play(tmp_path: Path):
+    if os.geteuid() != 0:
+        pytest.skip("the lab's own checks run after its root check")
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        "all:\n  children:\n    lab:\n      children:\n"
+        "        servers: {hosts: {server: {ansible_host: 10.1.2.3}}}\n"
+        "        clients: {hosts: {client: {ansible_host: 198.18.0.11}}}\n")
+    result = bench(inventory=inventory)
+    assert result.returncode != 0
+    assert "lab hosts need an address in 198.18.0.2-254" in result.stdout, result.stdout[-3000:]
+    recap = [line for line in result.stdout.splitlines() if line.startswith("localhost ")]
+    assert recap and "changed=0 " in recap[-1], f"the lab was touched: {recap}"
+    assert "TASK [lab : Install" not in result.stdout
