@@ -223,3 +223,21 @@ def test_deployed_variant_passes_the_contract_over_http(run_dir: Path, variant: 
         assert ssh(SERVER, f"systemctl is-active {unit}", check=False) == "active"
     finally:
         ssh(SERVER, f"systemctl stop {unit}", check=False)
+
+
+def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
+    # Runs last: it swaps the server's venv to paper 1's Table 2 versions.
+    variants = "fastapi_sqlite3-gunicorn_uvicorn,django_drf-gunicorn_gthread"
+    run_id = f"{run_dir.name}-paper"
+    result = playbook("bench.yml", "-e", "profile=smoke", "-e", "versions=paper", "-e",
+                      f"variants={variants}", "-e", "scenarios=smoke_get", "-e", f"run_id={run_id}")
+    assert_ok(result)
+    run = json.loads((REPO / "results" / run_id / "run.json").read_text())
+    freeze = set(run["hosts"]["server"]["pip_freeze"])
+    assert {"fastapi==0.115.12", "gunicorn==23.0.0", "Django==5.2.1"} <= freeze
+    assert run["parameters"]["versions"] == "paper"
+    for variant in variants.split(","):
+        assert "--no-control-socket" not in run["variants"][variant]["command"]
+        summary = json.loads((REPO / "results" / run_id / "cells" / variant / "smoke_get" /
+                              "rep-1" / "summary.json").read_text())
+        assert summary["requests"] == 1000 and summary["errors"] == 0, summary
