@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports import analysis, validity
+from reports import analysis, export, validity
 from reports.constants import PAPER2_LOADS
 from reports.load import Run, load_run
 
@@ -61,7 +61,7 @@ def analyse(run: Run) -> Analysis:
 
 
 def build(run_dir: Path, *, figures: bool = True, html: bool = True) -> tuple[Analysis, Path]:
-    """Write report/summary.csv, tables.md, figures/*.png and index.html; return the analysis."""
+    """Write report/summary.csv, paper2/*.csv, tables.md, figures/*.png and index.html."""
     from reports import render_md  # local imports keep `python -m reports --help` fast
 
     run = load_run(run_dir)
@@ -69,6 +69,7 @@ def build(run_dir: Path, *, figures: bool = True, html: bool = True) -> tuple[An
     out = Path(run_dir) / "report"
     out.mkdir(parents=True, exist_ok=True)
     render_md.write_summary_csv(result.summary, out / "summary.csv")
+    export.write_paper2(export.paper2_frames(run.requests, run.cells), out / "paper2")
     figure_list = []
     if figures:
         from reports import figures as fig
