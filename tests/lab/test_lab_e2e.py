@@ -225,6 +225,83 @@ def test_deployed_variant_passes_the_contract_over_http(run_dir: Path, variant: 
         ssh(SERVER, f"systemctl stop {unit}", check=False)
 
 
+
+def start_playbook(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    return subprocess.Popen([str(PLAYBOOK), *args], cwd=REPO, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_for(predicate, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def summaries(run_id: str) -> dict[str, dict]:
+    cells = REPO / "results" / run_id / "cells"
+    return {p.parent.relative_to(cells).as_posix(): json.loads(p.read_text())
+            for p in cells.rglob("summary.json")}
+
+
+def test_interrupted_run_resumes_without_losing_or_repeating_cells(run_dir: Path):
+    run_id = f"{run_dir.name}-resume"
+    args = ("playbooks/run.yml", "-e", "profile=smoke", "-e", "repetitions=2",
+            "-e", f"run_id={run_id}")
+    first = start_playbook(*args)
+    try:
+        wait_for(lambda: len(summaries(run_id)) >= 1, 300, "the first finished cell")
+    finally:
+        os.killpg(first.pid, 2)  # Ctrl-C
+        log = first.communicate(timeout=120)[0]
+    print(f"\ninterrupted run (exit {first.returncode}):\n{log[-1500:]}")
+    assert first.returncode != 0
+    done_before = summaries(run_id)
+    assert 1 <= len(done_before) < 4
+    resumed = playbook(*args)
+    assert_ok(resumed)
+    print(resumed.stdout[resumed.stdout.rfind("Say where the results"):][:600])
+    done_after = summaries(run_id)
+    assert len(done_after) == 4  # 1 variant x 2 scenarios x 2 reps, each exactly once
+    for cell, summary in done_before.items():
+        assert done_after[cell]["started_ns"] == summary["started_ns"], f"{cell} was rerun"
+    run = json.loads((REPO / "results" / run_id / "run.json").read_text())
+    assert len(run["attempts"]) == 2 and run["cells_finished"] == 4
+
+
+def test_server_killed_mid_cell_is_recorded_as_failed_and_the_run_goes_on(run_dir: Path):
+    run_id = f"{run_dir.name}-fault"
+    unit = f"fwbench-{SMOKE_VARIANT}.service"
+    run = start_playbook("playbooks/run.yml", "-e", "profile=smoke", "-e", f"run_id={run_id}")
+    try:
+        wait_for(lambda: ssh(CLIENT, "systemctl is-active fwbench-load.service",
+                             check=False) == "active", 300, "the first cell's load")
+        time.sleep(1.0)
+        master = ssh(SERVER, f"systemctl show -p MainPID --value {unit}")
+        ssh(SERVER, f"kill -KILL {master}")
+        print(f"\nkilled {unit} main PID {master} on the server mid-cell")
+        log = run.communicate(timeout=600)[0]
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, 9)
+    assert run.returncode == 0, log[-4000:]
+    cells = summaries(run_id)
+    print(json.dumps({c: {k: s.get(k) for k in ("status", "requests", "errors", "error_classes")}
+                      for c, s in cells.items()}, indent=1))
+    assert len(cells) == 2, "the run did not go on after the fault"
+    failed = [c for c, s in cells.items() if s["status"] == "failed"]
+    assert len(failed) == 1, cells
+    killed = cells[failed[0]]
+    assert killed["errors"] > 0 and set(killed["error_classes"]) & {"refused", "reset"}
+    other = next(s for c, s in cells.items() if c != failed[0])
+    assert other["status"] in {"ok", "degraded"} and other["errors"] == 0
+    recorded = json.loads((REPO / "results" / run_id / "run.json").read_text())
+    assert recorded["cells_failed"] == failed
+    assert ssh(SERVER, f"systemctl is-active {unit}", check=False) != "active"
+
+
 def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
     # Runs last: it swaps the server's venv to paper 1's Table 2 versions.
     variants = "fastapi_sqlite3-gunicorn_uvicorn,django_drf-gunicorn_gthread"
