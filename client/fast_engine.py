@@ -6,7 +6,8 @@ that connection (closed loop) or the next queued request (open loop) is written 
 callback. Requests are pre-encoded bytes. Timeouts are enforced by one periodic sweeper (precision
 ``timeout/4``, at most 100 ms) instead of a timer per request.
 
-Open loop: request ``i`` is due at ``t0 + i/R``. A timer wakes the scheduler, which sends every due
+Open loop: request ``i`` is due at ``t0 + i/R`` (shared steps, client/share.py: request ``seq`` of
+the whole step at ``t0 + seq/R_step``, this client sending every K-th). A timer wakes the scheduler, which sends every due
 request on an idle keep-alive connection, opens a new connection when none is idle (up to the
 connection limit), or queues the request (counted as a connection-limit hit). Latency is measured
 from the scheduled time, so a stalled server or a late client shows up in full.
@@ -163,7 +164,9 @@ class FastEngine:
         self.remaining = plan.iterations
         self.deadline = 0
         self.t0 = 0
-        self.period_ns = 1e9 / plan.rate if plan.rate else 0.0
+        self.period_ns = plan.schedule_period_ns
+        self.seq_start = plan.seq_start  # global seq of request i: seq_start + i * seq_step
+        self.seq_step = plan.seq_step
         self.start_at_perf: int | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.done: asyncio.Future[None] | None = None
@@ -311,13 +314,15 @@ class FastEngine:
         total = self.total or 0
         t0 = self.t0
         period = self.period_ns
+        start, step = self.seq_start, self.seq_step
         sched = t0
         while i < total:
-            sched = t0 + int(i * period)
+            seq = start + i * step
+            sched = t0 + int(seq * period)
             if sched > t:
                 break
             self.issued = i + 1
-            self._dispatch(i, sched)
+            self._dispatch(seq, sched)
             i += 1
         if i < total:
             self.loop.call_later(max(0, sched - now()) / 1e9, self._tick)  # type: ignore[union-attr]
@@ -396,8 +401,8 @@ class FastEngine:
         elif now() >= self.deadline:
             self._worker_done()
             return
-        seq = self.issued
-        self.issued = seq + 1
+        seq = self.seq_start + self.issued * self.seq_step
+        self.issued += 1
         conn = self.workers[w]
         if conn is not None and conn.alive and not conn.busy:
             conn.send(seq, -1, self.reqs[seq % self.nreq])

@@ -49,6 +49,14 @@ class LoadPlan:
     pause_s: float = 0.0  # per worker, after each request (closed loop)
     max_connections: int | None = None
     seed: int = 0
+    # Sharing one step between several clients (client/share.py): this plan sends the requests of
+    # global sequence numbers ``seq_start + i * seq_step`` (i = 0, 1, ...); open loop, request
+    # ``seq`` is due at ``t0 + seq / step_rate`` (the whole step's rate). ``count`` (open loop)
+    # is how many requests this plan sends when it is not ``iterations`` or ``duration × rate``.
+    seq_start: int = 0
+    seq_step: int = 1
+    step_rate: float | None = None
+    count: int | None = None
     variants: list[tuple[str, bytes | None]] = field(default_factory=list, compare=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +80,10 @@ class LoadPlan:
             raise ValueError(f"unknown engine {self.engine!r}")
         if self.max_connections is not None and self.max_connections < 1:
             raise ValueError("max-connections must be >= 1")
+        if self.seq_start < 0 or self.seq_step < 1:
+            raise ValueError("seq_start must be >= 0 and seq_step >= 1")
+        if self.count is not None and self.count < 1:
+            raise ValueError("count must be >= 1")
         if not self.variants:
             object.__setattr__(self, "variants", self._expand())
 
@@ -82,6 +94,8 @@ class LoadPlan:
     @property
     def total(self) -> int | None:
         """Requests to send, when known in advance (iterations, or open loop duration × rate)."""
+        if self.count is not None:
+            return self.count
         if self.iterations is not None:
             return self.iterations
         if self.rate is not None and self.duration_s is not None:
@@ -95,6 +109,16 @@ class LoadPlan:
         if self.rate is not None:
             return (self.total or 0) / self.rate
         return 0.0
+
+    @property
+    def schedule_period_ns(self) -> float:
+        """Open loop: ns between consecutive global sequence numbers (``1e9 / step_rate``)."""
+        rate = self.step_rate or self.rate
+        return 1e9 / rate if rate else 0.0
+
+    def global_seq(self, i: int) -> int:
+        """Global sequence number of this plan's ``i``-th request (``i`` when not shared)."""
+        return self.seq_start + i * self.seq_step
 
     @property
     def connection_limit(self) -> int:

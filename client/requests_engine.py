@@ -151,18 +151,19 @@ class RequestsEngine:
                     seq = next(self.counter)
                 if seq >= total:
                     return
-            self._one(session, seq, worker, -1)
+            self._one(session, self.plan.global_seq(seq), worker, -1)
             if pause > 0:
                 time.sleep(pause)
 
     def _open_worker(self, worker: int, session: Any) -> None:
-        period = 1e9 / (self.plan.rate or 1.0)
+        period = self.plan.schedule_period_ns
         total = self.total or 0
         while not self.stop_event.is_set():
             with self.lock:
-                seq = next(self.counter)
-            if seq >= total:
+                i = next(self.counter)
+            if i >= total:
                 return
+            seq = self.plan.global_seq(i)
             sched = self.t0 + int(seq * period)
             _wait_until(sched)
             self._one(session, seq, worker, sched)

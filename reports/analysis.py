@@ -276,11 +276,7 @@ def pairwise(reps: pd.DataFrame, latencies: dict[tuple[str, str], np.ndarray],
             ma = sub.loc[sub["variant"] == a, "mean_ms"].dropna().to_numpy()
             mb = sub.loc[sub["variant"] == b, "mean_ms"].dropna().to_numpy()
             ratio, low, high = stats.bootstrap_ratio_ci(ma, mb)
-            if ma.size >= 2 and mb.size >= 2:
-                test, p = "welch_t_rep_means", stats.welch_p(ma, mb)
-            else:
-                test = "mann_whitney_requests (1 rep: indicative)"
-                p = stats.mann_whitney_p(latencies.get((a, scenario), np.empty(0)),
+            test, p = stats.significance(ma, mb, latencies.get((a, scenario), np.empty(0)),
                                          latencies.get((b, scenario), np.empty(0)))
             family.append({"scenario": scenario, "a": a, "b": b,
                            "mean_a_ms": float(ma.mean()) if ma.size else np.nan,

@@ -35,11 +35,7 @@ def compare_frames(reps_a: pd.DataFrame, reps_b: pd.DataFrame,
         ma, mb = a["mean_ms"].dropna().to_numpy(), b["mean_ms"].dropna().to_numpy()
         ra, rb = a["achieved_rps"].dropna().to_numpy(), b["achieved_rps"].dropna().to_numpy()
         ratio, low, high = stats.bootstrap_ratio_ci(ma, mb)
-        if ma.size >= 2 and mb.size >= 2:
-            test, p = "welch_t_rep_means", stats.welch_p(ma, mb)
-        else:
-            test = "mann_whitney_requests (1 rep: indicative)"
-            p = stats.mann_whitney_p(lat_a.get((variant, scenario), np.empty(0)),
+        test, p = stats.significance(ma, mb, lat_a.get((variant, scenario), np.empty(0)),
                                      lat_b.get((variant, scenario), np.empty(0)))
         r_ratio, r_low, r_high = stats.bootstrap_ratio_ci(ra, rb)
         rows.append({"variant": variant, "scenario": scenario, "reps_a": len(a),

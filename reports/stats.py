@@ -197,3 +197,17 @@ def coefficient_of_variation(values: np.ndarray) -> float:
     if values.size < 2 or values.mean() == 0:
         return NAN
     return float(values.std(ddof=1) / values.mean())
+
+
+def significance(rep_means_a: np.ndarray, rep_means_b: np.ndarray, latencies_a: np.ndarray,
+                 latencies_b: np.ndarray) -> tuple[str, float]:
+    """The test used to compare two variants (or runs) and its p-value.
+
+    Welch's t-test on repetition means when both sides have two or more repetitions (requests of
+    one repetition share server state and are not independent); with a single repetition, a
+    Mann-Whitney U test on the requests, labelled indicative.
+    """
+    if rep_means_a.size >= 2 and rep_means_b.size >= 2:
+        return "welch_t_rep_means", welch_p(rep_means_a, rep_means_b)
+    return ("mann_whitney_requests (1 rep: indicative)",
+            mann_whitney_p(latencies_a, latencies_b))
