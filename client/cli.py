@@ -1,4 +1,4 @@
-"""``python -m client {load,run,scenarios,monitor}`` — argument parsing and output only."""
+"""``python -m client {load,run,merge,scenarios,monitor}`` — argument parsing and output only."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from client.clock import Clock
 from client.constants import DEFAULT_TIMEOUT_S, MONITOR_INTERVAL_S, MONITOR_MAX_S
 from client.plan import LoadPlan
 from client.scenarios import ScenarioError
-from client.summary import load_summary
+from client.summary import cell_figures, load_summary
 
 EXIT_USAGE = 2
 
@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--start-at", type=int, metavar="EPOCH_NS",
                     help="start the cell (its warm-up) at this wall-clock time")
     rn.add_argument("--timeout", type=_positive(float), help="override per-request timeout")
+    rn.add_argument("--share", metavar="I/K",
+                    help="this client sends share I of K of every step (several client hosts "
+                         "sharing one cell; merge their folders with `merge`)")
+
+    mg = sub.add_parser("merge", help="merge the cell folders of K shares (run --share) into one")
+    mg.add_argument("--out", required=True, help="merged cell folder")
+    mg.add_argument("cells", nargs="+", metavar="CELL_DIR", help="one folder per share")
 
     sub.add_parser("scenarios", help="list scenarios and their key parameters as JSON")
 
@@ -114,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_load(args)
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "merge":
+            return cmd_merge(args)
         if args.command == "scenarios":
             return cmd_scenarios()
         if args.command == "monitor":
@@ -197,13 +206,47 @@ def client_versions() -> dict[str, str | None]:
     return out
 
 
+def _step_params(p: LoadPlan | None, model: str) -> dict[str, Any]:
+    """rate, concurrency, iterations, duration_s of a (share of a) step; a share with nothing
+    to send in it has 0 requests / connections."""
+    if p is None:
+        return {"rate": 0.0 if model == "open" else None,
+                "concurrency": 0 if model == "closed" else None, "iterations": 0,
+                "duration_s": None}
+    return {"rate": p.rate, "concurrency": p.concurrency, "iterations": p.iterations,
+            "duration_s": p.duration_s}
+
+
+def _warmup_entry(p: LoadPlan | None, full: LoadPlan) -> dict[str, Any]:
+    return {"method": full.method, "path": full.path, "model": full.model,
+            **_step_params(p, full.model)}
+
+
+def measure_start_at(start_at: int, full_warm: list[LoadPlan], pauses_s: float) -> int:
+    """``run --share --start-at`` with warm-up steps: when every share starts its measured step
+    (the same for all of them: computed from the whole steps): the warm-up's expected time plus
+    10% and 2 s, rounded up to 100 ms. A share still warming up then starts late and warns."""
+    expected = sum(p.expected_s for p in full_warm) + pauses_s
+    slack_ns = math.ceil((expected * 1.1 + 2.0) * 10) * 100_000_000
+    return start_at + slack_ns
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from client import scenarios
+    from client.csvfile import RowSink
+    from client.recorder import RunResult
     from client.runner import execute
+    from client.share import Share
 
     labels = parse_labels(args.label)
     if not 0 < args.scale <= 1:
         raise UsageError("--scale must be in (0, 1]")
+    share = None
+    if args.share is not None:
+        try:
+            share = Share.parse(args.share)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     parts = urlsplit(args.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"--base-url must be http://host[:port], got {args.base_url!r}")
@@ -213,50 +256,81 @@ def cmd_run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     clock = Clock()
     try:
-        warm_plans = [w.plan(base_url, args.engine, args.seed + 1000 + i, args.timeout)
-                      for i, w in enumerate(scen.warmup)]
-        plan = scen.measure.plan(base_url, args.engine, args.seed, args.timeout)
+        full_warm = [w.plan(base_url, args.engine, args.seed + 1000 + i, args.timeout)
+                     for i, w in enumerate(scen.warmup)]
+        full_plan = scen.measure.plan(base_url, args.engine, args.seed, args.timeout)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    warm_plans: list[LoadPlan | None] = list(full_warm)
+    plan: LoadPlan | None = full_plan
+    measure_at = None
+    if share is not None:
+        warm_plans = [share.apply(p) for p in full_warm]
+        plan = share.apply(full_plan)
+        pauses = scen.pause_s + sum(w.spec.get("pause_after_s", 0.0) for w in scen.warmup)
+        if args.start_at is not None and (full_warm or pauses):
+            measure_at = measure_start_at(args.start_at, full_warm, pauses)
 
     start_at = args.start_at
     for i, (wplan, wstep) in enumerate(zip(warm_plans, scen.warmup, strict=False)):
-        execute(wplan, None, clock, start_at_epoch_ns=start_at, label=f"warm-up {i + 1}")
+        if wplan is not None:
+            execute(wplan, None, clock, start_at_epoch_ns=start_at, label=f"warm-up {i + 1}")
         start_at = None
         time.sleep(wstep.spec.get("pause_after_s", 0.0))
     if scen.pause_s:
         time.sleep(scen.pause_s)
-    ex = execute(plan, out / "requests.csv", clock, start_at_epoch_ns=start_at,
-                 label=scen.name)
-    load = load_summary(ex.result, plan.rate, ex.client_cpu_pct, ex.facts_dict())
+    if measure_at is not None:
+        start_at = measure_at
+    if plan is not None:
+        ex = execute(plan, out / "requests.csv", clock, start_at_epoch_ns=start_at,
+                     label=scen.name)
+        load = load_summary(ex.result, plan.rate, ex.client_cpu_pct, ex.facts_dict())
+        event_loop, opened = ex.event_loop, ex.facts.connections_opened
+    else:  # this share has nothing to send in the measured step
+        RowSink(out / "requests.csv").close()
+        load = load_summary(RunResult(model=full_plan.model), None, None, {})
+        load["warnings"] = [f"share {share} has nothing to send in the measured step (fewer "
+                            "connections or iterations than shares)"]
+        event_loop, opened = None, 0
+    p = plan or full_plan
     m = scen.measure.spec
     summary: dict[str, Any] = {
         "variant": labels.get("variant"), "stack": labels.get("stack"),
         "server": labels.get("server"), "scenario": scen.name, "rep": labels.get("rep"),
-        "method": plan.method, "path": m["path"], "model": plan.model, "rate": plan.rate,
-        "concurrency": plan.concurrency, "iterations": plan.iterations,
-        "duration_s": plan.duration_s,
-        "requests": load["requests"], "errors": load["errors"],
-        "error_classes": load["error_classes"], "achieved_rps": load["achieved_rps"],
-        "started_ns": load["started_ns"], "ended_ns": load["ended_ns"],
-        "latency_ms": load["latency_ms"], "client_cpu_pct": load["client_cpu_pct"],
-        "warnings": load["warnings"], "status": load["status"],
+        "method": p.method, "path": m["path"], "model": p.model,
+        **_step_params(plan, full_plan.model),
+        **cell_figures(load),
         # provenance and extras
-        "engine": plan.engine, "event_loop": ex.event_loop, "scale": args.scale,
-        "seed": args.seed, "timeout_s": plan.timeout_s, "pause_s": plan.pause_s,
-        "measured_duration_s": load["duration_s"], "offered_rps": load["offered_rps"],
-        "lateness_ms": load["lateness_ms"], "connections_opened": ex.facts.connections_opened,
-        "connection_limit": plan.connection_limit if plan.model == "open" else None,
+        "engine": p.engine, "event_loop": event_loop, "scale": args.scale,
+        "seed": args.seed, "timeout_s": p.timeout_s, "pause_s": p.pause_s,
+        "connections_opened": opened,
+        "connection_limit": p.connection_limit if p.model == "open" else None,
         "writes": scen.writes, "source": scen.data["source"],
-        "warmup": [{"method": w.method, "path": w.path, "model": w.model, "rate": w.rate,
-                    "concurrency": w.concurrency, "iterations": w.iterations,
-                    "duration_s": w.duration_s} for w in warm_plans],
+        "warmup": [_warmup_entry(w, f) for w, f in zip(warm_plans, full_warm, strict=True)],
         "warmup_pause_s": scen.pause_s, "base_url": base_url, "labels": labels,
         "client_host": socket.gethostname(), "client_versions": client_versions(),
         "start_at_ns": args.start_at,
     }
+    if share is not None:
+        summary.update({
+            "share": str(share),
+            "share_step": {**_step_params(full_plan, full_plan.model),
+                           "warmup": [_warmup_entry(f, f) for f in full_warm]},
+            "measure_start_at_ns": measure_at, "share_idle": plan is None,
+        })
     tmp = out / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, out / "summary.json")
+    _print_json(summary)
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from client.merge import MergeError, merge_cells
+
+    try:
+        summary = merge_cells([Path(d) for d in args.cells], Path(args.out))
+    except MergeError as exc:
+        raise UsageError(str(exc)) from None
     _print_json(summary)
     return 0

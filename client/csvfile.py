@@ -114,3 +114,23 @@ def read_rows(path: str | os.PathLike[str]) -> Iterator[Row]:
                           fields[7])
             except ValueError:
                 continue
+
+
+def format_row(row: Row) -> bytes:
+    """One requests.csv line, exactly as the recorder writes it (empty for None times)."""
+    def opt(v: int | None) -> bytes:
+        return b"" if v is None else b"%d" % v
+
+    return b"%d,%d,%b,%b,%d,%d,%d,%b\n" % (row.seq, row.worker, opt(row.scheduled_ns),
+                                           opt(row.sent_ns), row.done_ns, row.status, row.bytes,
+                                           row.error.encode())
+
+
+def write_rows(path: str | os.PathLike[str], rows: Iterator[Row] | list[Row]) -> None:
+    """Write a whole requests.csv (header + rows) atomically (temporary file, then rename)."""
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(HEADER)
+        fh.writelines(format_row(r) for r in rows)
+    os.replace(tmp, target)

@@ -6,11 +6,12 @@ that connection (closed loop) or the next queued request (open loop) is written 
 callback. Requests are pre-encoded bytes. Timeouts are enforced by one periodic sweeper (precision
 ``timeout/4``, at most 100 ms) instead of a timer per request.
 
-Open loop: request ``i`` is due at ``t0 + i/R`` (shared steps, client/share.py: request ``seq`` of
-the whole step at ``t0 + seq/R_step``, this client sending every K-th). A timer wakes the scheduler, which sends every due
-request on an idle keep-alive connection, opens a new connection when none is idle (up to the
-connection limit), or queues the request (counted as a connection-limit hit). Latency is measured
-from the scheduled time, so a stalled server or a late client shows up in full.
+Open loop: request ``i`` is due at ``t0 + i/R`` (a shared step, client/share.py: request ``seq``
+of the whole step at ``t0 + seq/R_step``, each client sending every K-th). A timer wakes the
+scheduler, which sends every due request on an idle keep-alive connection, opens a new connection
+when none is idle (up to the connection limit), or queues the request (counted as a
+connection-limit hit). Latency is measured from the scheduled time, so a stalled server or a late
+client shows up in full.
 
 Closed loop: C workers, each one connection, each sending as soon as the previous answer arrived
 (plus ``pause``). With iterations they share one counter (k6 shared-iterations); with a duration

@@ -131,5 +131,16 @@ def load_summary(result: RunResult, target_rate: float | None, client_cpu_pct: f
     }
 
 
+# The keys of a cell's summary.json computed by ``load_summary`` (``run`` and ``merge`` both use
+# this, so a merged cell's figures come from the very same code as a single client's).
+def cell_figures(load: dict[str, Any]) -> dict[str, Any]:
+    keys = ("requests", "errors", "error_classes", "achieved_rps", "started_ns", "ended_ns",
+            "latency_ms", "client_cpu_pct", "warnings", "status")
+    out = {k: load[k] for k in keys}
+    out.update({"measured_duration_s": load["duration_s"], "offered_rps": load["offered_rps"],
+                "lateness_ms": load["lateness_ms"]})
+    return out
+
+
 def _r(x: float | None, nd: int) -> float | None:
     return None if x is None else round(x, nd)
