@@ -9,6 +9,7 @@ Needs root; with CI=true it must run, so a missing precondition fails instead of
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import re
@@ -300,6 +301,26 @@ def test_server_killed_mid_cell_is_recorded_as_failed_and_the_run_goes_on(run_di
     recorded = json.loads((REPO / "results" / run_id / "run.json").read_text())
     assert recorded["cells_failed"] == failed
     assert ssh(SERVER, f"systemctl is-active {unit}", check=False) != "active"
+
+
+
+def test_two_client_hosts_share_one_cell(run_dir: Path):
+    run_id = f"{run_dir.name}-2clients"
+    result = playbook("bench.yml", "-e", "profile=smoke", "-e", "lab_clients=2",
+                      "-e", "scenarios=smoke_get", "-e", f"run_id={run_id}")
+    assert_ok(result)
+    cell = REPO / "results" / run_id / "cells" / SMOKE_VARIANT / "smoke_get" / "rep-1"
+    summary = json.loads((cell / "summary.json").read_text())
+    print(f"\ntwo clients: {summary['client_hosts']} {summary['requests']} requests, "
+          f"{summary['achieved_rps']} req/s, p99 {summary['latency_ms']['p99']} ms")
+    assert summary["clients"] == 2 and summary["requests"] == 1000 and summary["errors"] == 0
+    assert sorted(summary["client_hosts"]) == ["client", "client2"]
+    rows = read_rows(cell / "requests.csv")
+    scheduled = sorted(int(r["scheduled_ns"]) for r in rows)
+    gaps = sorted(b - a for a, b in itertools.pairwise(scheduled))
+    assert len(rows) == 1000
+    assert abs(gaps[len(gaps) // 2] - 5_000_000) < 100_000  # the shares make one 200/s schedule
+    assert sorted(p.name for p in (cell / "shares").iterdir()) == ["client", "client2"]
 
 
 def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
