@@ -117,7 +117,9 @@ class _Conn(asyncio.Protocol):
             return
         if complete:
             p = self.parser
-            self.eng.finish(self, _status_error(p.status), keep=p.keep_alive and not p.extra)
+            status = p.status
+            self.eng.finish(self, "" if 200 <= status < 300 else _status_error(status),
+                            p.keep_alive and not p.extra)
 
     def eof_received(self) -> bool:
         return False  # close our side too; connection_lost follows
@@ -143,6 +145,7 @@ class FastEngine:
     def __init__(self, plan: LoadPlan, recorder: Recorder) -> None:
         self.plan = plan
         self.rec = recorder
+        self.record = recorder.record
         self.host, self.port, host_header, _ = split_url(plan.url_for("/"))
         self.reqs = [encode_request(plan.method, host_header, path, body)
                      for path, body in plan.variants]
@@ -238,9 +241,9 @@ class FastEngine:
         """A request on ``conn`` is over (answer, error or timeout): record it, reuse or retire."""
         done = now()
         conn.busy = False
-        self.rec.record(conn.seq, conn.worker, conn.sched, conn.sent, done, conn.parser.status,
-                        conn.parser.body_bytes, err)
-        conn.parser.reset()
+        p = conn.parser
+        self.record(conn.seq, conn.worker, conn.sched, conn.sent, done, p.status, p.body_bytes, err)
+        p.reset()
         self.finished += 1
         if not keep or not conn.alive:
             conn.close()
@@ -287,7 +290,7 @@ class FastEngine:
                 self._check_done()
 
     def _record_failure(self, seq: int, worker: int, sched: int, sent: int, err: str) -> None:
-        self.rec.record(seq, worker, sched, sent, now(), 0, 0, err)
+        self.record(seq, worker, sched, sent, now(), 0, 0, err)
         self.finished += 1
 
     # ---- open loop ----------------------------------------------------------------------------

@@ -18,6 +18,8 @@ HEAD, BODY_LEN, BODY_CHUNKED, BODY_EOF, DONE = range(5)
 class ProtocolError(Exception):
     """The response is not HTTP/1.x as we understand it."""
 
+    status = 0  # the response's status code when its head was read that far (else 0)
+
 
 def split_url(url: str) -> tuple[str, int, str, str]:
     """``http://host:port/path?q`` -> (host, port, host header, path-and-query)."""
@@ -72,6 +74,8 @@ class ResponseParser:
 
     def feed(self, data: bytes) -> bool:
         state = self.state
+        if state == HEAD:
+            return self._feed_head(data)
         if state == BODY_LEN:
             left = self._left - len(data)
             if left > 0:
@@ -82,8 +86,6 @@ class ResponseParser:
             if left < 0:
                 self.extra = data[left:]
             return True
-        if state == HEAD:
-            return self._feed_head(data)
         if state == BODY_CHUNKED:
             return self._feed_chunked(data)
         if state == BODY_EOF:
@@ -105,6 +107,7 @@ class ResponseParser:
 
     def _feed_head(self, data: bytes) -> bool:
         buf = self._buf + data if self._buf else data
+        cache = _HEAD_CACHE[self.head_method]
         while True:
             end = buf.find(b"\r\n\r\n")
             if end < 0:
@@ -113,72 +116,46 @@ class ResponseParser:
                 self._buf = buf
                 return False
             head = buf[:end]
-            rest = buf[end + 4:]
-            if not head.startswith(b"HTTP/1."):
-                raise ProtocolError("not an HTTP/1.x response")
-            try:
-                status = int(head[9:12])
-            except ValueError:
-                raise ProtocolError("bad status line") from None
-            if 100 <= status < 200 and status != 101:
-                buf = rest  # interim response: skip it
+            info = cache.get(head)
+            if info is None:
+                try:
+                    info = _parse_head(head, self.head_method)
+                except ProtocolError as exc:
+                    if exc.status:  # as far as the head was understood
+                        self._buf = b""
+                        self.status = exc.status
+                    raise
+                if len(cache) >= _HEAD_CACHE_MAX:
+                    cache.clear()
+                cache[head] = info
+            if info is _INTERIM:
+                buf = buf[end + 4:]  # interim response: skip it
                 continue
             break
         self._buf = b""
-        self.status = status
-        http10 = head[7:8] == b"0"
-        # Header names: try the two spellings servers use (canonical, lower case) before paying
-        # for a lower-cased copy of the head.
-        conn_at = head.find(b"\r\nConnection:")
-        if conn_at < 0:
-            conn_at = head.find(b"\r\nconnection:")
-        lower = b""
-        if conn_at < 0 and b"onnection:" in head:
-            lower = head.lower()
-            conn_at = lower.find(b"\r\nconnection:")
-        if conn_at >= 0:
-            eol = head.find(b"\r\n", conn_at + 2)
-            conn = head[conn_at + 13:eol if eol >= 0 else len(head)].lower()
-            if b"close" in conn:
-                self.keep_alive = False
-            elif http10 and b"keep-alive" in conn:
-                http10 = False
-        if http10:
-            self.keep_alive = False
-        if self.head_method or status in (204, 304):
-            self.state = DONE
-            self.extra = rest
-            return True
-        if b"ransfer-" in head or b"RANSFER-" in head:
-            lower = lower or head.lower()
-            te = lower.find(b"\r\ntransfer-encoding:")
-            te_end = lower.find(b"\r\n", te + 2) if te >= 0 else -1
-            if te >= 0 and b"chunked" in (lower[te:te_end] if te_end >= 0 else lower[te:]):
-                self.state = BODY_CHUNKED
-                self._chunk_left = 0
-                return self._feed_chunked(rest)
-        cl = head.find(b"\r\nContent-Length:")
-        if cl < 0:
-            cl = head.find(b"\r\ncontent-length:")
-        src = head
-        if cl < 0 and b"ontent-" in head:
-            src = lower = lower or head.lower()
-            cl = lower.find(b"\r\ncontent-length:")
-        if cl >= 0:
-            eol = src.find(b"\r\n", cl + 2)
-            try:
-                length = int(src[cl + 17:eol if eol >= 0 else len(src)])
-            except ValueError:
-                raise ProtocolError("bad Content-Length") from None
-            if length < 0:
-                raise ProtocolError("bad Content-Length")
-            self.state = BODY_LEN
-            self._left = length
+        self.status, self.keep_alive, mode, length = info
+        start = end + 4
+        if mode == BODY_LEN:
             self.body_bytes = length
-            return self.feed(rest) if rest or length == 0 else False
+            left = length - (len(buf) - start)
+            if left > 0:
+                self.state = BODY_LEN
+                self._left = left
+                return False
+            self.state = DONE
+            if left < 0:
+                self.extra = buf[left:]
+            return True
+        if mode == DONE:
+            self.state = DONE
+            self.extra = buf[start:]
+            return True
+        if mode == BODY_CHUNKED:
+            self.state = BODY_CHUNKED
+            self._chunk_left = 0
+            return self._feed_chunked(buf[start:])
         self.state = BODY_EOF
-        self.keep_alive = False
-        self.body_bytes = len(rest)
+        self.body_bytes = len(buf) - start
         return False
 
     def _feed_chunked(self, data: bytes) -> bool:
@@ -219,3 +196,72 @@ class ResponseParser:
             raise ProtocolError("chunk header too large")
         self._buf = rest
         return False
+
+
+# A response head is parsed once: servers send the same few heads over and over (only ``Date``
+# changes, once a second), so the parse result is memoised per head bytes. ``_parse_head`` is a pure
+# function of (head, head_method); a bounded dict per head_method value, cleared when full.
+_INTERIM = (0, True, HEAD, 0)
+_HEAD_CACHE_MAX = 256
+_HEAD_CACHE: dict[bool, dict[bytes, tuple[int, bool, int, int]]] = {False: {}, True: {}}
+
+
+def _parse_head(head: bytes, head_method: bool) -> tuple[int, bool, int, int]:
+    """One response head (without the blank line) -> (status, keep_alive, mode, length): ``mode``
+    DONE (bodiless), BODY_LEN (``length`` bytes), BODY_CHUNKED or BODY_EOF; ``_INTERIM`` for a 1xx
+    to skip. Raises ProtocolError."""
+    if not head.startswith(b"HTTP/1."):
+        raise ProtocolError("not an HTTP/1.x response")
+    try:
+        status = int(head[9:12])
+    except ValueError:
+        raise ProtocolError("bad status line") from None
+    if 100 <= status < 200 and status != 101:
+        return _INTERIM
+    keep_alive = True
+    http10 = head[7:8] == b"0"
+    # Header names: try the two spellings servers use (canonical, lower case) before paying
+    # for a lower-cased copy of the head.
+    conn_at = head.find(b"\r\nConnection:")
+    if conn_at < 0:
+        conn_at = head.find(b"\r\nconnection:")
+    lower = b""
+    if conn_at < 0 and b"onnection:" in head:
+        lower = head.lower()
+        conn_at = lower.find(b"\r\nconnection:")
+    if conn_at >= 0:
+        eol = head.find(b"\r\n", conn_at + 2)
+        conn = head[conn_at + 13:eol if eol >= 0 else len(head)].lower()
+        if b"close" in conn:
+            keep_alive = False
+        elif http10 and b"keep-alive" in conn:
+            http10 = False
+    if http10:
+        keep_alive = False
+    if head_method or status in (204, 304):
+        return status, keep_alive, DONE, 0
+    if b"ransfer-" in head or b"RANSFER-" in head:
+        lower = lower or head.lower()
+        te = lower.find(b"\r\ntransfer-encoding:")
+        te_end = lower.find(b"\r\n", te + 2) if te >= 0 else -1
+        if te >= 0 and b"chunked" in (lower[te:te_end] if te_end >= 0 else lower[te:]):
+            return status, keep_alive, BODY_CHUNKED, 0
+    cl = head.find(b"\r\nContent-Length:")
+    if cl < 0:
+        cl = head.find(b"\r\ncontent-length:")
+    src = head
+    if cl < 0 and b"ontent-" in head:
+        src = lower = lower or head.lower()
+        cl = lower.find(b"\r\ncontent-length:")
+    if cl >= 0:
+        eol = src.find(b"\r\n", cl + 2)
+        try:
+            length = int(src[cl + 17:eol if eol >= 0 else len(src)])
+        except ValueError:
+            length = -1
+        if length < 0:
+            exc = ProtocolError("bad Content-Length")
+            exc.status = status
+            raise exc
+        return status, keep_alive, BODY_LEN, length
+    return status, False, BODY_EOF, 0

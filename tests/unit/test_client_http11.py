@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from client import http11
 from client.http11 import ProtocolError, ResponseParser, encode_request
 from client.stats import latency_stats_ms, percentile
 
@@ -67,6 +68,50 @@ def test_truncated_response_is_not_complete_on_eof():
     p = ResponseParser()
     assert not p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
     assert not p.eof() and p.started
+
+
+NGINX_HEAD = (b"HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Tue, 01 Jul 2025 06:00:00 GMT\r\n"
+              b"Content-Type: application/json\r\nContent-Length: 5\r\n"
+              b"Connection: keep-alive\r\n\r\n")
+
+
+@pytest.mark.parametrize("size", [1, 7, 1000])
+def test_a_repeated_head_parses_the_same_every_time(size):
+    # Heads are memoised: the second and later responses take the cached path.
+    for _ in range(3):
+        p = feed_in_pieces(NGINX_HEAD + b"hello", size)
+        assert (p.status, p.body_bytes, p.keep_alive, p.extra) == (200, 5, True, b"")
+    p = ResponseParser()
+    assert p.feed(NGINX_HEAD + b"helloHTTP")
+    assert p.extra == b"HTTP"
+    p = ResponseParser()
+    assert not p.feed(NGINX_HEAD + b"hel") and p.feed(b"lo")
+
+
+def test_head_requests_and_other_requests_do_not_share_parse_results():
+    raw = b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n"
+    for _ in range(2):
+        head = ResponseParser()
+        head.head_method = True
+        assert head.feed(raw) and head.body_bytes == 0
+        get = ResponseParser()
+        assert not get.feed(raw)
+        assert get.feed(b"x" * 99) and get.body_bytes == 99
+
+
+def test_a_bad_content_length_keeps_the_status_every_time():
+    for _ in range(2):
+        p = ResponseParser()
+        with pytest.raises(ProtocolError):
+            p.feed(b"HTTP/1.1 503 Busy\r\nContent-Length: -3\r\n\r\n")
+        assert p.status == 503
+
+
+def test_the_head_cache_stays_bounded():
+    for i in range(2 * http11._HEAD_CACHE_MAX):
+        p = ResponseParser()
+        assert p.feed(b"HTTP/1.1 200 OK\r\nX-N: %d\r\nContent-Length: 1\r\n\r\nx" % i)
+    assert len(http11._HEAD_CACHE[False]) <= http11._HEAD_CACHE_MAX
 
 
 def test_requests_are_encoded_with_length_and_json_type():

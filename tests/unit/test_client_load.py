@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from client.clock import Clock
 from client.constants import REQUEST_COLUMNS
-from client.csvfile import read_rows
-from client.recorder import result_from_csv
+from client.csvfile import RowSink, read_rows
+from client.recorder import Recorder, RunResult, result_from_csv
 from client.summary import load_summary
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,6 +45,38 @@ def load(url: str, *args: str, csv: Path | None = None) -> dict:
 def latencies_ms(rows: list, open_loop: bool) -> np.ndarray:
     return np.array([(r.done_ns - (r.scheduled_ns if open_loop else r.sent_ns)) / 1e6
                      for r in rows if not r.error])
+
+
+def test_recorder_rows_and_figures_match_the_reference_accounting(tmp_path):
+    # Recorder.record inlines RunResult.add: every (scheduled, sent, error) combination must give
+    # the same rows and figures as the reference, and the CSV must rebuild them exactly.
+    clock = Clock(offset=1_700_000_000_000_000_000)
+    cases = [  # seq, worker, sched, sent, done, status, bytes, err (perf ns; -1: none)
+        (0, 0, 1_000, 1_500, 9_000, 200, 28, ""), (1, 1, 2_000, 2_100, 3_000, 404, 0, "http_4xx"),
+        (2, 2, 3_000, -1, 8_000, 0, 0, "timeout"), (3, 0, -1, 500, 7_000, 200, 5, ""),
+        (4, 1, -1, 600, 6_500, 0, 0, "reset"), (5, 2, -1, -1, 9_500, 0, 0, "refused"),
+        (6, 0, 4_000, 4_200, 12_000, 503, 7, "http_5xx")]
+    for model, rows in (("open", [c for c in cases if c[2] >= 0 or c[3] < 0]),
+                        ("closed", [c for c in cases if c[2] < 0])):
+        path = tmp_path / f"{model}.csv"
+        sink = RowSink(path)
+        rec = Recorder(model, sink, clock, batched=False)
+        ref = RunResult(model=model)
+        for seq, worker, sched, sent, done, status, nbytes, err in rows:
+            rec.record(seq, worker, sched, sent, done, status, nbytes, err)
+            ref.add(clock.to_epoch(sched) if sched >= 0 else None,
+                    clock.to_epoch(sent) if sent >= 0 else None, clock.to_epoch(done), err)
+        sink.close()
+        assert rec.result == ref
+        assert result_from_csv(path, model) == ref
+        got = [(r.seq, r.worker, r.scheduled_ns, r.sent_ns, r.done_ns, r.status, r.bytes, r.error)
+               for r in read_rows(path)]
+
+        def epoch(t: int) -> int | None:
+            return clock.to_epoch(t) if t >= 0 else None
+
+        assert got == [(seq, worker, epoch(sched), epoch(sent), epoch(done), status, nbytes, err)
+                       for seq, worker, sched, sent, done, status, nbytes, err in rows]
 
 
 def test_open_loop_latency_includes_a_server_stall_in_full(client_fresh_server, tmp_path):
