@@ -1,4 +1,5 @@
-"""``python -m client {load,run,merge,scenarios,monitor}`` — argument parsing and output only."""
+"""``python -m client {load,run,merge,scenarios,monitor,clock-serve,clock-probe}``: argument
+parsing and output only."""
 
 from __future__ import annotations
 
@@ -110,6 +111,22 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--pidfile")
     mo.add_argument("--interval", type=_positive(float), default=MONITOR_INTERVAL_S)
     mo.add_argument("--max-seconds", type=_positive(float), default=MONITOR_MAX_S)
+
+    cs = sub.add_parser("clock-serve", help="be the clock reference for `clock-probe` (TCP)")
+    cs.add_argument("--bind", default="0.0.0.0")
+    cs.add_argument("--port", type=_positive(int), required=True)
+    cs.add_argument("--clients", type=_positive(int), default=1,
+                    help="exit after serving this many probes (default %(default)s)")
+    cs.add_argument("--seconds", type=_positive(float), default=60.0,
+                    help="exit after this long in any case (default %(default)s)")
+
+    cp = sub.add_parser("clock-probe", help="measure this host's clock offset to a clock-serve "
+                                            "reference; prints JSON")
+    cp.add_argument("--host", required=True)
+    cp.add_argument("--port", type=_positive(int), required=True)
+    cp.add_argument("--count", type=_positive(int), default=64, help="pings (default %(default)s)")
+    cp.add_argument("--wait", type=_positive(float), default=20.0,
+                    help="seconds to retry the connect while the reference starts")
     return p
 
 
@@ -130,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_monitor(args.csv, unit=args.unit, pid=args.pid, pidfile=args.pidfile,
                                interval=args.interval, max_seconds=args.max_seconds)
+        if args.command in ("clock-serve", "clock-probe"):
+            return cmd_clock(args)
     except (UsageError, ScenarioError) as exc:
         print(f"python -m client {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -333,4 +352,21 @@ def cmd_merge(args: argparse.Namespace) -> int:
     except MergeError as exc:
         raise UsageError(str(exc)) from None
     _print_json(summary)
+    return 0
+
+
+def cmd_clock(args: argparse.Namespace) -> int:
+    from client import clocksync
+
+    try:
+        if args.command == "clock-serve":
+            served = clocksync.serve(args.bind, args.port, args.clients, args.seconds)
+            _print_json({"served": served, "clients": args.clients})
+            return 0 if served == args.clients else 1
+        offset = clocksync.probe(args.host, args.port, args.count, args.wait)
+    except OSError as exc:
+        print(f"python -m client {args.command}: {exc}", file=sys.stderr)
+        return 1
+    _print_json({"reference": f"{args.host}:{args.port}", "host": socket.gethostname(),
+                 **offset.as_dict()})
     return 0

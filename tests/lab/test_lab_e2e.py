@@ -152,6 +152,18 @@ def test_run_json_carries_hosts_and_the_variant_as_run(run_dir: Path):
     assert (REPO / "results" / "latest").resolve() == run_dir.resolve()
 
 
+def test_run_json_records_the_client_clock_offset_to_the_server(run_dir: Path):
+    (clock,) = json.loads((run_dir / "run.json").read_text())["clock_offsets"]
+    offset = clock["hosts"]["client"]
+    print(f"\nclock offset client -> server: {offset['offset_ms']:.4f} ms "
+          f"(bound {offset['bound_ms']:.4f} ms, best of {offset['samples']} pings)")
+    assert clock["reference"] == "server" and offset["samples"] == 64
+    assert offset["reference"] == f"{SERVER}:{PORT}"
+    assert 0 < offset["bound_ms"] < 5
+    # The lab's machines share the controller's kernel clock: the true offset is 0.
+    assert abs(offset["offset_ms"]) <= offset["bound_ms"] + 0.05
+
+
 def test_report_summarises_both_cells(run_dir: Path):
     rows = read_rows(run_dir / "report" / "summary.csv")
     assert {(r["variant"], r["scenario"]) for r in rows} == {
@@ -268,8 +280,11 @@ def test_interrupted_run_resumes_without_losing_or_repeating_cells(run_dir: Path
     assert len(done_after) == 4  # 1 variant x 2 scenarios x 2 reps, each exactly once
     for cell, summary in done_before.items():
         assert done_after[cell]["started_ns"] == summary["started_ns"], f"{cell} was rerun"
+    assert [c for c, s in done_after.items() if s["status"] == "failed"] == []
     run = json.loads((REPO / "results" / run_id / "run.json").read_text())
     assert len(run["attempts"]) == 2 and run["cells_finished"] == 4
+    assert len(run["clock_offsets"]) == 2  # measured again by the resumed attempt
+    assert run["cells_failed"] == []
 
 
 def test_server_killed_mid_cell_is_recorded_as_failed_and_the_run_goes_on(run_dir: Path):
@@ -277,8 +292,9 @@ def test_server_killed_mid_cell_is_recorded_as_failed_and_the_run_goes_on(run_di
     unit = f"fwbench-{SMOKE_VARIANT}.service"
     run = start_playbook("playbooks/run.yml", "-e", "profile=smoke", "-e", f"run_id={run_id}")
     try:
-        wait_for(lambda: ssh(CLIENT, "systemctl is-active fwbench-load.service",
-                             check=False) == "active", 300, "the first cell's load")
+        wait_for(lambda: "active" in ssh(
+            CLIENT, "systemctl list-units --no-legend --plain --state=active 'fwbench-load-*'",
+            check=False), 300, "the first cell's load")
         time.sleep(1.0)
         master = ssh(SERVER, f"systemctl show -p MainPID --value {unit}")
         ssh(SERVER, f"kill -KILL {master}")
