@@ -48,7 +48,7 @@ lab-down: venv
 test: lint unit lab-test
 
 lint: venv
-	$(BIN)/ruff check .
+	$(BIN)/ruff check . roles/lab/files/fwbench-delay
 	$(BIN)/yamllint -c tests/yamllint.yml .
 	$(BIN)/ansible-lint --offline -c tests/ansible-lint.yml
 	for p in bench.yml playbooks/*.yml; do $(PLAYBOOK) --syntax-check $$p >/dev/null || exit 1; done

@@ -26,7 +26,37 @@ def run_facts(meta: dict[str, Any]) -> list[tuple[str, str]]:
     if isinstance(params, dict):
         facts += [(f"parameter {k}", v if not isinstance(v, (list, dict)) else str(v))
                   for k, v in params.items()]
+    network = meta.get("network")
+    if isinstance(network, dict) and meta.get("inventory", {}).get("lab"):
+        facts.append(("lab netem", network.get("lab_netem") or "none"))
+        applied = network.get("lab_netem_applied")
+        if isinstance(applied, dict) and applied:
+            facts.append(("lab netem applied", "; ".join(f"{k}: {v}" for k, v in applied.items())))
+    facts += clock_facts(meta)
     return [(k, "" if v is None else str(v)) for k, v in facts]
+
+
+def clock_facts(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """One (label, value) per client host and attempt: its clock offset to the server's."""
+    entries = meta.get("clock_offsets")
+    if not isinstance(entries, list):
+        return []
+    facts = []
+    for attempt, entry in enumerate(entries, 1):
+        hosts = entry.get("hosts") if isinstance(entry, dict) else None
+        reference = entry.get("reference", "server") if isinstance(entry, dict) else "server"
+        for host, off in (hosts or {}).items():
+            label = f"clock offset {reference} - {host}"
+            if len(entries) > 1:
+                label += f" (attempt {attempt})"
+            if isinstance(off, dict) and isinstance(off.get("offset_ms"), (int, float)):
+                value = (f"{off['offset_ms']:+.3f} ms ± {off.get('bound_ms', float('nan')):.3f} ms "
+                         f"(best of {off.get('samples', '?')} round trips)")
+            else:
+                error = off.get("error") if isinstance(off, dict) else None
+                value = f"not measured: {error or 'no result'}"
+            facts.append((label, value))
+    return facts
 
 
 def hosts_table(meta: dict[str, Any]) -> pd.DataFrame:

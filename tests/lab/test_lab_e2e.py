@@ -339,6 +339,41 @@ def test_two_client_hosts_share_one_cell(run_dir: Path):
     assert sorted(p.name for p in (cell / "shares").iterdir()) == ["client", "client2"]
 
 
+def test_lab_netem_delays_every_round_trip_and_is_recorded(run_dir: Path):
+    netem, run_id = "delay 1ms 0.2ms", f"{run_dir.name}-netem"
+    with_netem = ("playbooks/lab.yml", "-e", json.dumps({"lab_netem": netem}))
+    try:
+        assert_ok(playbook(*with_netem))
+        again = playbook(*with_netem)
+        assert_ok(again)
+        assert recap(again)["localhost"]["changed"] == 0, again.stdout[-3000:]
+        result = playbook("playbooks/run.yml", "-e", "profile=smoke", "-e", "scenarios=smoke_get",
+                          "-e", f"run_id={run_id}")
+        assert_ok(result)
+    finally:
+        assert_ok(playbook("playbooks/lab.yml"))  # and the delay is gone again
+    assert not list(Path("/run/fwbench-lab").glob("*.netem")), "a delay was left in place"
+    run = json.loads((REPO / "results" / run_id / "run.json").read_text())
+    network = run["network"]
+    assert network["lab_netem"] == netem
+    assert set(network["lab_netem_applied"]) == {"fwbench-server", "fwbench-client"}
+    assert all(v in (f"kernel {netem}", f"user {netem}")
+               for v in network["lab_netem_applied"].values()), network
+    plain = json.loads((run_dir / "run.json").read_text())["clock_offsets"][0]["hosts"]["client"]
+    delayed = run["clock_offsets"][0]["hosts"]["client"]
+    cell = "cells/fastapi_sqlite3-uvicorn/smoke_get/rep-1/summary.json"
+    p50 = {name: json.loads((REPO / "results" / name / cell).read_text())["latency_ms"]["p50"]
+           for name in (run_dir.name, run_id)}
+    print(f"\nlab_netem {netem!r} ({network['lab_netem_applied']}): best round trip "
+          f"{plain['rtt_ns'] / 1e6:.3f} -> {delayed['rtt_ns'] / 1e6:.3f} ms, median "
+          f"{plain['rtt_median_ns'] / 1e6:.3f} -> {delayed['rtt_median_ns'] / 1e6:.3f} ms; "
+          f"smoke_get p50 {p50[run_dir.name]:.3f} -> {p50[run_id]:.3f} ms")
+    # Each way gets 1 ms +- 0.2 ms: a round trip at least 1.6 ms, and not wildly more.
+    assert 1.6 <= delayed["rtt_ns"] / 1e6 and delayed["rtt_median_ns"] / 1e6 <= 4.0
+    assert plain["rtt_median_ns"] / 1e6 < 1.0
+    assert p50[run_id] >= p50[run_dir.name] + 1.5
+
+
 def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
     # Runs last: it swaps the server's venv to paper 1's Table 2 versions.
     variants = "fastapi_sqlite3-gunicorn_uvicorn,django_drf-gunicorn_gthread"
