@@ -17,6 +17,7 @@ every router), the `item_id` URL convertor, the strict item field types for the 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -126,6 +127,9 @@ async def json_body(request: Request, *, finite: bool = False) -> Any:
         raise HTTPException(400, str(exc)) from exc
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class DrainBodyMiddleware:
     """Before an answer starts, read and discard what is left of the request body (up to a cap).
 
@@ -141,6 +145,12 @@ class DrainBodyMiddleware:
             await self.app(scope, receive, send)
             return
         done = False
+        reply: ASGIApp = self.app
+        if _CONTROL_CHARACTER.search(scope["path"]):
+            # Starlette's route patterns end in `$`, which also matches before a final newline,
+            # so `/hello%0A` would be served as `/hello`: a path with a control character names
+            # nothing here.
+            reply = JSONResponse({"detail": "Not Found"}, status_code=404)
 
         async def tracking_receive() -> Message:
             nonlocal done
@@ -156,7 +166,7 @@ class DrainBodyMiddleware:
                     drained += len((await tracking_receive()).get("body", b""))
             await send(message)
 
-        await self.app(scope, tracking_receive, draining_send)
+        await reply(scope, tracking_receive, draining_send)
 
 
 # --- errors -------------------------------------------------------------------------------------

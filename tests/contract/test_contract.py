@@ -303,7 +303,8 @@ def test_concurrent_creates_all_succeed(client: ContractClient) -> None:
 
 # --- 404 ----------------------------------------------------------------------------------------
 
-UNKNOWN_PATHS = ["/", "/nope", "/hello/", "/HELLO", "/items/1/x", "/itemsx", "/healthz/x"]
+UNKNOWN_PATHS = ["/", "/nope", "/hello/", "/HELLO", "/items/1/x", "/itemsx", "/healthz/x",
+                 "/hello%0A", "/get%0A", "/items%0A", "/healthz%09"]
 BAD_IDS = [
     "abc",
     "-1",
