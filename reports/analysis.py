@@ -241,24 +241,24 @@ def paper2_table(latencies: dict[tuple[str, str], np.ndarray], summary: pd.DataF
 
 def per_iteration(requests: pd.DataFrame, cells: pd.DataFrame, scenario: str,
                   max_points: int = MAX_LINE_POINTS) -> pd.DataFrame:
-    """Latency by iteration (``seq``) of each variant's first repetition; long series are
-    reduced to ``max_points`` equal-count bin means (never plot a million points)."""
+    """Latency by iteration (``seq``) of each variant: the median over its repetitions of the
+    successful request with that ``seq`` (``reps`` says over how many); long series are reduced
+    to ``max_points`` equal-count bin means (never plot a million points)."""
     frames = []
-    sub_cells = cells[cells["scenario"] == scenario].sort_values("rep")
+    sub_cells = cells[cells["scenario"] == scenario]
     for variant in order_variants(sub_cells):
         ids = sub_cells.loc[sub_cells["variant"] == variant, "cell_id"].to_numpy()
-        for cell_id in ids:
-            req = cell_rows(requests, cell_id)
-            req = req[req["ok"].to_numpy()]
-            if len(req):
-                req = req.sort_values("seq")
-                x, y = stats.binned(req["seq"].to_numpy(), req["latency_ms"].to_numpy(),
-                                    max_points)
-                frames.append(pd.DataFrame({"variant": variant, "iteration": x,
-                                            "latency_ms": y}))
-                break
+        parts = [req[req["ok"].to_numpy()][["seq", "latency_ms"]]
+                 for req in (cell_rows(requests, i) for i in ids)]
+        parts = [part for part in parts if len(part)]
+        if not parts:
+            continue
+        by_seq = pd.concat(parts, ignore_index=True).groupby("seq")["latency_ms"].median()
+        x, y = stats.binned(by_seq.index.to_numpy(), by_seq.to_numpy(), max_points)
+        frames.append(pd.DataFrame({"variant": variant, "iteration": x, "latency_ms": y,
+                                    "reps": len(parts)}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["variant", "iteration", "latency_ms"])
+        columns=["variant", "iteration", "latency_ms", "reps"])
 
 
 # -- beyond the papers ----------------------------------------------------------------------------
@@ -344,12 +344,26 @@ def timelines(requests: pd.DataFrame, monitors: pd.DataFrame, cells: pd.DataFram
                                             ("client", "client_cpu_pct", "cpu_percent", 1.0)):
             part = mon[(mon["side"] == side) & (mon["scope"] == "process")] if len(mon) else mon
             if len(part):
-                series = part.groupby("t_s")[column].sum() * scale
+                series = process_tree_sum(part, column, bin_s) * scale
                 frames.append(pd.DataFrame({"variant": variant, "metric": metric,
                                             "t_s": series.index.to_numpy(),
                                             "value": series.to_numpy()}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["variant", "metric", "t_s", "value"])
+
+
+def process_tree_sum(samples: pd.DataFrame, column: str, bin_s: float) -> pd.Series:
+    """Sum of ``column`` over the processes sampled, per time bin (index: the bins' middles).
+
+    Each process is averaged within a bin first, so monitors that sample at different instants
+    (several client hosts) add up instead of alternating between one host and the other.
+    """
+    bins = np.floor(samples["t_s"].to_numpy() / bin_s)
+    frame = pd.DataFrame({"bin": bins, "pid": samples["pid"].to_numpy(),
+                          "value": samples[column].to_numpy()})
+    per_bin = frame.groupby(["bin", "pid"])["value"].mean().groupby(level="bin").sum()
+    per_bin.index = (per_bin.index.to_numpy() + 0.5) * bin_s
+    return per_bin
 
 
 def headlines(summary: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:

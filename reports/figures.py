@@ -137,7 +137,9 @@ def _p2_line(result: Analysis, load: str, out: Path, colors: dict) -> Figure:
             ax.plot(g["iteration"], g["latency_ms"], lw=0.8, color=colors[variant],
                     label=variant)
         ax.set_title(method, fontsize=9)
-        ax.set_xlabel("iteration (first repetition)")
+        reps = sorted(set(series["reps"]))
+        ax.set_xlabel("iteration" + (f" (median of {'/'.join(map(str, reps))} repetitions)"
+                                     if reps and reps != [1] else ""))
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("execution time (ms)")
     handles, labels = axes[0].get_legend_handles_labels()
@@ -149,8 +151,9 @@ def _p2_line(result: Analysis, load: str, out: Path, colors: dict) -> Figure:
     name = f"p2_{load}_line.png"
     _save(fig, out / name)
     return Figure(name, f"Paper 2, {fig_no}per-iteration times — {label}", "paper2",
-                  (get_s, post_s), "Long series are shown as bin means of at most a few "
-                  "thousand points.")
+                  (get_s, post_s), "Each iteration is the median over the repetitions of the "
+                  "request with that number; long series are shown as bin means of at most a "
+                  "few thousand points.")
 
 
 def _p2_box(result: Analysis, load: str, out: Path, colors: dict) -> Figure:
@@ -242,6 +245,21 @@ def latency_figure(result: Analysis, out: Path, colors: dict) -> Figure | None:
                   "'nines' (50, 90, 99, 99.9, 99.99) so the tail is visible.")
 
 
+def _log_if_wide(ax: Axes, axis: str, values: np.ndarray, ratio: float = 20.0) -> None:
+    """A log axis when the values span more than ``ratio`` (dev servers next to gunicorn would
+    squash every other point against zero); else a linear one from zero."""
+    values = values[np.isfinite(values) & (values > 0)]
+    wide = values.size > 0 and values.max() / values.min() > ratio
+    if axis == "x" and wide:
+        ax.set_xscale("log")
+    elif axis == "x":
+        ax.set_xlim(left=0)
+    elif wide:
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(bottom=0)
+
+
 def throughput_latency_figure(result: Analysis, out: Path, colors: dict) -> Figure | None:
     summary = result.summary.dropna(subset=["rps_median", "p50_ms"])
     scenarios = [s for s in result.scenarios if (summary["scenario"] == s).any()]
@@ -254,7 +272,8 @@ def throughput_latency_figure(result: Analysis, out: Path, colors: dict) -> Figu
         ax.vlines(sub["rps_median"], sub["p50_ms"], sub["p99_ms"], colors=c, lw=1)
         ax.scatter(sub["rps_median"], sub["p50_ms"], c=c, marker="o", s=18)
         ax.scatter(sub["rps_median"], sub["p99_ms"], c=c, marker="^", s=22)
-        ax.set_ylim(bottom=0)
+        _log_if_wide(ax, "x", sub["rps_median"].to_numpy())
+        _log_if_wide(ax, "y", np.r_[sub["p50_ms"].to_numpy(), sub["p99_ms"].to_numpy()])
         ax.set_title(scenario, fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
