@@ -253,6 +253,12 @@ def wait_for(predicate, seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
+def active_units(address: str, pattern: str) -> list[str]:
+    listed = ssh(address, f"systemctl list-units --no-legend --plain --state=active,activating "
+                          f"'{pattern}'", check=False)
+    return [line.split()[0] for line in listed.splitlines() if line.strip()]
+
+
 def summaries(run_id: str) -> dict[str, dict]:
     cells = REPO / "results" / run_id / "cells"
     return {p.parent.relative_to(cells).as_posix(): json.loads(p.read_text())
@@ -266,6 +272,8 @@ def test_interrupted_run_resumes_without_losing_or_repeating_cells(run_dir: Path
     first = start_playbook(*args)
     try:
         wait_for(lambda: len(summaries(run_id)) >= 1, 300, "the first finished cell")
+        # Cut the next cell off in the middle of its load.
+        wait_for(lambda: bool(active_units(CLIENT, "fwbench-load-*")), 120, "the next load")
     finally:
         os.killpg(first.pid, 2)  # Ctrl-C
         log = first.communicate(timeout=120)[0]
@@ -273,6 +281,8 @@ def test_interrupted_run_resumes_without_losing_or_repeating_cells(run_dir: Path
     assert first.returncode != 0
     done_before = summaries(run_id)
     assert 1 <= len(done_before) < 4
+    left = active_units(SERVER, "fwbench-*") + active_units(CLIENT, "fwbench-*")
+    print(f"left running by the interruption: {left}")
     resumed = playbook(*args)
     assert_ok(resumed)
     print(resumed.stdout[resumed.stdout.rfind("Say where the results"):][:600])
@@ -285,6 +295,7 @@ def test_interrupted_run_resumes_without_losing_or_repeating_cells(run_dir: Path
     assert len(run["attempts"]) == 2 and run["cells_finished"] == 4
     assert len(run["clock_offsets"]) == 2  # measured again by the resumed attempt
     assert run["cells_failed"] == []
+    assert active_units(SERVER, "fwbench-*") == active_units(CLIENT, "fwbench-*") == []
 
 
 def test_server_killed_mid_cell_is_recorded_as_failed_and_the_run_goes_on(run_dir: Path):
@@ -292,9 +303,8 @@ def test_server_killed_mid_cell_is_recorded_as_failed_and_the_run_goes_on(run_di
     unit = f"fwbench-{SMOKE_VARIANT}.service"
     run = start_playbook("playbooks/run.yml", "-e", "profile=smoke", "-e", f"run_id={run_id}")
     try:
-        wait_for(lambda: "active" in ssh(
-            CLIENT, "systemctl list-units --no-legend --plain --state=active 'fwbench-load-*'",
-            check=False), 300, "the first cell's load")
+        wait_for(lambda: bool(active_units(CLIENT, "fwbench-load-*")), 300,
+                 "the first cell's load")
         time.sleep(1.0)
         master = ssh(SERVER, f"systemctl show -p MainPID --value {unit}")
         ssh(SERVER, f"kill -KILL {master}")
