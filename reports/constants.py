@@ -22,6 +22,9 @@ ALPHA = 0.05
 MWU_MAX_SAMPLES = 50_000
 
 # Validity thresholds.
+# A client clock further than this from the server's (beyond the measurement's own bound)
+# misaligns server and client timelines, and the start of shares on several client hosts.
+CLOCK_OFFSET_WARN_MS = 2.0
 HIGH_CV = 0.10  # coefficient of variation of repetition means above which we warn
 RATE_SHORTFALL = 0.95  # open loop: achieved rate below this fraction of the target rate -> warn
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reports.analysis import KEYS, order_scenarios, order_variants
-from reports.constants import CLIENT_CPU_WARN_PCT, HIGH_CV, RATE_SHORTFALL
+from reports.constants import CLIENT_CPU_WARN_PCT, CLOCK_OFFSET_WARN_MS, HIGH_CV, RATE_SHORTFALL
 
 COLUMNS = ["severity", "variant", "scenario", "rep", "source", "message"]
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -56,6 +56,33 @@ def _rep_items(r: Any) -> list[dict[str, Any]]:
     return items
 
 
+def run_setup_items(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Findings about the setup: the hosts' clock offsets, how the lab's delay was applied."""
+    items = []
+    entries = meta.get("clock_offsets")
+    for entry in entries if isinstance(entries, list) else []:
+        hosts = entry.get("hosts") if isinstance(entry, dict) else None
+        for host, off in (hosts if isinstance(hosts, dict) else {}).items():
+            off = off if isinstance(off, dict) else {}
+            offset, bound = off.get("offset_ms"), off.get("bound_ms") or 0.0
+            if not isinstance(offset, (int, float)):
+                items.append(_item("info", "", "", 0, "run", f"clock offset of {host} to the "
+                                   f"server not measured: {off.get('error') or 'no result'}"))
+            elif abs(offset) - bound > CLOCK_OFFSET_WARN_MS:
+                items.append(_item("warning", "", "", 0, "run",
+                                   f"clock of {host} is {offset:+.1f} ms off the server's (± "
+                                   f"{bound:.2f} ms): server and client timestamps disagree by "
+                                   "that much; check NTP"))
+    network = meta.get("network") if isinstance(meta.get("network"), dict) else {}
+    applied = network.get("lab_netem_applied")
+    if isinstance(applied, dict) and any(str(v).startswith("user ") for v in applied.values()):
+        items.append(_item("info", "", "", 0, "run",
+                           f"lab delay '{network.get('lab_netem')}' applied in user space "
+                           "(fwbench-delay, no sch_netem): about 0.1 ms more per packet and "
+                           "controller CPU; compare with runs delayed the same way"))
+    return items
+
+
 def validity_table(meta: dict[str, Any], run_problems: list[str], cells: pd.DataFrame,
                    reps: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     """All validity findings, most severe first."""
@@ -75,6 +102,7 @@ def validity_table(meta: dict[str, Any], run_problems: list[str], cells: pd.Data
                                f"server does not honour the parallelism setting (runs "
                                f"{v.get('processes', '?')} process(es) × {v.get('threads', '?')} "
                                "thread(s)): not a like-for-like comparison"))
+    items += run_setup_items(meta)
     for r in reps.itertuples():
         items.extend(_rep_items(r))
 

@@ -1,8 +1,10 @@
-"""Run-level provenance shown by the report: network delay and the hosts' clock offsets."""
+"""Run-level provenance in the report: network delay and the hosts' clock offsets, as facts and
+as findings."""
 
 from __future__ import annotations
 
 from reports.provenance import clock_facts, run_facts
+from reports.validity import run_setup_items
 
 
 def _meta(**extra: object) -> dict:
@@ -40,3 +42,28 @@ def test_lab_netem_and_how_it_was_applied_are_facts():
     assert facts["lab netem applied"] == "fwbench-server: user delay 1ms 0.2ms"
     assert dict(run_facts(_meta(network={"lab_netem": ""})))["lab netem"] == "none"
     assert "lab netem" not in dict(run_facts({"inventory": {"lab": False}, "network": {}}))
+
+
+def _findings(meta: dict) -> list[tuple[str, str]]:
+    return [(i["severity"], i["message"]) for i in run_setup_items(meta)]
+
+
+def test_a_client_clock_far_off_the_server_is_a_warning_and_a_close_one_is_not():
+    def offsets(ms: float, bound: float) -> dict:
+        return {"hosts": {"client": {"offset_ms": ms, "bound_ms": bound, "samples": 64}}}
+
+    assert _findings(_meta(clock_offsets=[offsets(0.01, 0.03), offsets(-2.1, 0.2)])) == []
+    (finding,) = _findings(_meta(clock_offsets=[offsets(-7.25, 0.05)]))
+    assert finding[0] == "warning" and "client is -7.2 ms off the server's" in finding[1]
+    (missing,) = _findings(_meta(clock_offsets=[{"hosts": {"client": {"error": "refused"}}}]))
+    assert missing == ("info", "clock offset of client to the server not measured: refused")
+
+
+def test_a_user_space_lab_delay_is_noted():
+    def network(how: str) -> dict:
+        return _meta(network={"lab_netem": "delay 1ms",
+                              "lab_netem_applied": {"fwbench-server": f"{how} delay 1ms"}})
+
+    (finding,) = _findings(network("user"))
+    assert finding[0] == "info" and "user space" in finding[1]
+    assert _findings(network("kernel")) == []
