@@ -199,6 +199,15 @@ def test_second_provision_changes_nothing(run_dir: Path):
     print(result.stdout[result.stdout.rfind("PLAY RECAP"):])
 
 
+@pytest.mark.parametrize("play", ["lab", "provision", "deploy"])
+def test_check_mode_on_the_built_lab_runs_and_would_change_nothing(run_dir: Path, play: str):
+    result = playbook(f"playbooks/{play}.yml", "--check", "-e", "profile=smoke")
+    assert_ok(result)
+    hosts = recap(result)
+    assert hosts and all(h["changed"] == 0 for h in hosts.values()), result.stdout[-4000:]
+    print(result.stdout[result.stdout.rfind("PLAY RECAP"):])
+
+
 def test_client_host_reaches_the_server_over_the_lab_bridge(run_dir: Path):
     # The load comes from the client machine, not the controller: its namespace has only the lab.
     routes = ssh(CLIENT, "ip -4 -o addr show scope global")
