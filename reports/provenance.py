@@ -6,14 +6,20 @@ from typing import Any
 
 import pandas as pd
 
-HOST_FACTS = ("cpu", "cores", "memory", "kernel", "os", "python")
+HOST_FACTS = ("cpu", "cores", "memory", "kernel", "os", "python", "virtualization",
+              "cpu_governor", "somaxconn")
 VARIANT_FIELDS = ("stack", "server", "workers", "threads", "processes", "worker_class",
                   "honours_parallelism", "command")
 
 
-def _memory(value: object) -> str:
+def _memory(facts: dict[str, Any]) -> str:
+    """run.json records ``memory_mb`` (host_facts.yml); ``memory`` in bytes is read too."""
+    value = facts.get("memory")
     if isinstance(value, (int, float)) and value > 2**20:
         return f"{value / 2**30:.1f} GiB"
+    mb = facts.get("memory_mb")
+    if isinstance(mb, (int, float)) and mb > 0:
+        return f"{mb / 1024:.1f} GiB"
     return "" if value is None else str(value)
 
 
@@ -64,7 +70,7 @@ def hosts_table(meta: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for name, facts in hosts.items():
         facts = facts if isinstance(facts, dict) else {}
-        rows.append({"host": name, **{k: _memory(facts.get(k)) if k == "memory"
+        rows.append({"host": name, **{k: _memory(facts) if k == "memory"
                                       else str(facts.get(k, "")) for k in HOST_FACTS}})
     return pd.DataFrame(rows, columns=["host", *HOST_FACTS])
 

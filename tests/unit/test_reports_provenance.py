@@ -3,7 +3,7 @@ as findings."""
 
 from __future__ import annotations
 
-from reports.provenance import clock_facts, run_facts
+from reports.provenance import clock_facts, hosts_table, run_facts
 from reports.validity import run_setup_items
 
 
@@ -67,3 +67,15 @@ def test_a_user_space_lab_delay_is_noted():
     (finding,) = _findings(network("user"))
     assert finding[0] == "info" and "user space" in finding[1]
     assert _findings(network("kernel")) == []
+
+
+def test_hosts_table_reads_what_host_facts_records():
+    table = hosts_table({"hosts": {
+        "server": {"cpu": "Xeon", "cores": 2, "memory_mb": 24105, "kernel": "6.18",
+                   "os": "Debian 12", "python": "3.11.2", "cpu_governor": "performance",
+                   "somaxconn": "4096", "virtualization": "container/guest"},
+        "client": {"memory": 8 * 2**30}}})
+    server = table.set_index("host").loc["server"]
+    assert server["memory"] == "23.5 GiB" and server["cpu_governor"] == "performance"
+    assert server["somaxconn"] == "4096" and server["virtualization"] == "container/guest"
+    assert table.set_index("host").loc["client", "memory"] == "8.0 GiB"
