@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements"
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==([A-Za-z0-9_.+!-]+)$")
@@ -24,7 +25,7 @@ def pins(name: str) -> dict[str, str]:
     return result
 
 
-@pytest.mark.parametrize("name", [*SAME_SET, "server-paper"])
+@pytest.mark.parametrize("name", [*SAME_SET, "server-paper", "server-py310"])
 def test_every_lock_line_is_an_exact_pin(name: str):
     assert pins(name)
 
@@ -55,3 +56,19 @@ def test_paper_set_pins_paper_ones_table_2():
                  "sqlalchemy", "sqlmodel", "django", "djangorestframework", "gunicorn", "gevent",
                  "daphne", "psutil"}
     assert top_level <= set(paper) and top_level <= set(pins("server"))
+
+
+# Newer releases of these dropped Python 3.10; server-py310.txt holds the newest that support it.
+PY310_BACKPORTS = {"exceptiongroup", "tomli"}  # pulled in on 3.10 only
+
+
+def test_py310_variant_is_the_current_set_where_it_can_be():
+    current, py310 = pins("server"), pins("server-py310")
+    assert set(py310) - set(current) == PY310_BACKPORTS
+    assert set(current) <= set(py310)
+    older = {p for p in current if py310[p] != current[p]}
+    assert older, "no difference: the variant is not needed"
+    for package in older:
+        assert Version(py310[package]) < Version(current[package]), package
+    assert older <= {"annotated-doc", "asgiref", "autobahn", "fastapi", "pycparser", "sqlalchemy",
+                     "sqlmodel", "starlette", "txaio", "zope.interface"}

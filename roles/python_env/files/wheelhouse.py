@@ -2,7 +2,8 @@
 """Build a wheelhouse on the controller for a host's Python, so hosts install with no internet.
 
 Binary wheels are downloaded for the target interpreter and platform, for every lock file given
-(one folder serves every version set); a pinned package that only
+(one folder serves every version set; a lock file's variant for the target Python,
+NAME-pyXY.txt, replaces it); a pinned package that only
 ships an sdist is built into a wheel here and accepted only if that wheel is pure Python. The
 folder gets a stamp with the hash of the lock files: an up-to-date wheelhouse is left alone.
 Prints "changed" or "ok" as its last line.
@@ -16,6 +17,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+
+def for_python(locks: list[Path], python: str) -> list[Path]:
+    """Each lock file, or its variant for this Python where there is one: requirements/NAME-pyXY.txt
+    (the newest versions that still support an older Python) stands in for NAME.txt."""
+    suffix = "-py" + python.replace(".", "")
+    return [variant if (variant := lock.with_name(lock.stem + suffix + lock.suffix)).is_file()
+            else lock for lock in locks]
 
 
 def lock_hash(locks: list[Path], tag: str) -> str:
@@ -63,6 +72,7 @@ def main() -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("locks", nargs="+", type=Path)
     args = parser.parse_args()
+    args.locks = for_python(args.locks, args.python)
     stamp = args.out / ".stamp"
     wanted = lock_hash(args.locks, f"{args.python}-{args.glibc}-{args.machine}")
     if stamp.is_file() and stamp.read_text().strip() == wanted:
