@@ -21,6 +21,7 @@ from client.constants import DEFAULT_TIMEOUT_S, MONITOR_INTERVAL_S, MONITOR_MAX_
 from client.plan import LoadPlan
 from client.scenarios import ScenarioError
 from client.summary import cell_figures, load_summary
+from client.validity import MAX_ERROR_RATE
 
 EXIT_USAGE = 2
 
@@ -51,6 +52,13 @@ def _nonneg(text: str) -> float:
     return value
 
 
+def _fraction(text: str) -> float:
+    value = _nonneg(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m client",
                                 description="fwbench load client and resource monitor")
@@ -78,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--start-at", type=int, metavar="EPOCH_NS",
                     help="start at this wall-clock time (ns since the Unix epoch)")
     ld.add_argument("--seed", type=int, default=0, help="seed for {id} in the URL path")
+    ld.add_argument("--max-error-rate", type=_fraction, default=MAX_ERROR_RATE,
+                    help="status 'failed' above this fraction of failed requests "
+                         "(default %(default)s)")
 
     rn = sub.add_parser("run", help="run a named scenario and write a cell folder")
     rn.add_argument("--scenario", required=True)
@@ -96,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--share", metavar="I/K",
                     help="this client sends share I of K of every step (several client hosts "
                          "sharing one cell; merge their folders with `merge`)")
+    rn.add_argument("--max-error-rate", type=_fraction, default=MAX_ERROR_RATE,
+                    help="status 'failed' above this fraction of failed requests "
+                         "(default %(default)s)")
 
     mg = sub.add_parser("merge", help="merge the cell folders of K shares (run --share) into one")
     mg.add_argument("--out", required=True, help="merged cell folder")
@@ -189,7 +203,8 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     clock = Clock()
     ex = execute(plan, args.csv, clock, start_at_epoch_ns=args.start_at)
-    summary = load_summary(ex.result, plan.rate, ex.client_cpu_pct, ex.facts_dict())
+    summary = load_summary(ex.result, plan.rate, ex.client_cpu_pct, ex.facts_dict(),
+                           plan.timeout_s, args.max_error_rate)
     summary.update({"engine": plan.engine, "event_loop": ex.event_loop, "rate": plan.rate,
                     "concurrency": plan.concurrency, "iterations": plan.iterations,
                     "connections_opened": ex.facts.connections_opened})
@@ -303,11 +318,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if plan is not None:
         ex = execute(plan, out / "requests.csv", clock, start_at_epoch_ns=start_at,
                      label=scen.name)
-        load = load_summary(ex.result, plan.rate, ex.client_cpu_pct, ex.facts_dict())
+        load = load_summary(ex.result, plan.rate, ex.client_cpu_pct, ex.facts_dict(),
+                            plan.timeout_s, args.max_error_rate)
         event_loop, opened = ex.event_loop, ex.facts.connections_opened
     else:  # this share has nothing to send in the measured step
         RowSink(out / "requests.csv").close()
-        load = load_summary(RunResult(model=full_plan.model), None, None, {})
+        load = load_summary(RunResult(model=full_plan.model), None, None, {},
+                            max_error_rate=args.max_error_rate)
         load["warnings"] = [f"share {share} has nothing to send in the measured step (fewer "
                             "connections or iterations than shares)"]
         event_loop, opened = None, 0

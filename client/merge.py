@@ -29,6 +29,7 @@ from client.csvfile import Row, read_rows, write_rows
 from client.recorder import result_from_rows
 from client.share import Share
 from client.summary import cell_figures, load_summary, status_for
+from client.validity import MAX_ERROR_RATE
 
 # Keys that must be equal in every share's summary.json.
 _AGREE = ("scenario", "labels", "variant", "stack", "server", "rep", "method", "path", "model",
@@ -132,7 +133,9 @@ def merge_cells(folders: list[Path], out: Path) -> dict[str, Any]:
     step = first["share_step"]
     model = first["model"]
     result = result_from_rows(rows, model)
-    load = load_summary(result, step.get("rate") if model == "open" else None, None, {})
+    max_error_rate = first.get("max_error_rate", MAX_ERROR_RATE)
+    load = load_summary(result, step.get("rate") if model == "open" else None, None, {},
+                        first.get("timeout_s"), max_error_rate)
     # an idle share (nothing to send: fewer connections or iterations than shares) is by design
     warnings = [f"share {sh}: {w}" for sh, s in zip(shares, summaries, strict=True)
                 if not s.get("share_idle") for w in s.get("warnings") or []]
@@ -144,7 +147,7 @@ def merge_cells(folders: list[Path], out: Path) -> dict[str, Any]:
     merged.update(cell_figures(load))
     merged.update({
         "warnings": warnings,
-        "status": status_for(result, warnings),
+        "status": status_for(result, warnings, max_error_rate),
         "client_cpu_pct": _max_or_none(cpu),
         "client_cpu_pct_shares": cpu,
         "clients": len(shares),

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from client.clock import Clock
+from client.constants import TIMEOUT
 from client.csvfile import Row, RowSink, read_rows
 
 _ERR_CACHE: dict[str, bytes] = {"": b""}
@@ -24,7 +25,10 @@ class RunResult:
     model: str  # "open" | "closed"
     requests: int = 0
     error_classes: dict[str, int] = field(default_factory=dict)
-    latencies_ns: array = field(default_factory=lambda: array("q"))  # successes only
+    # latency samples: successes, and timeouts at the time they were abandoned (censored)
+    latencies_ns: array = field(default_factory=lambda: array("q"))
+    censored: int = 0  # timed-out requests among latencies_ns
+    done_ns: array = field(default_factory=lambda: array("q"))  # every completion, as recorded
     lateness_ns: array = field(default_factory=lambda: array("q"))  # open loop, sent requests
     first_origin_ns: int = MAXINT  # first scheduled_ns (open) / sent_ns (closed)
     first_done_ns: int = MAXINT
@@ -66,8 +70,12 @@ class RunResult:
                 self.last_sent_ns = sent
             if sched is not None:
                 self.lateness_ns.append(sent - sched)
+        self.done_ns.append(done)
         if err:
             self.error_classes[err] = self.error_classes.get(err, 0) + 1
+            if err == TIMEOUT:
+                self.censored += 1
+                self.latencies_ns.append(done - origin)
         else:
             self.latencies_ns.append(done - origin)
 
@@ -92,6 +100,7 @@ class Recorder:
         res = self.result
         e_done = done + off
         res.requests += 1
+        res.done_ns.append(e_done)
         if e_done < res.first_done_ns:
             res.first_done_ns = e_done
         if e_done > res.last_done_ns:
@@ -116,6 +125,9 @@ class Recorder:
         if err:
             classes = res.error_classes
             classes[err] = classes.get(err, 0) + 1
+            if err == TIMEOUT:
+                res.censored += 1
+                res.latencies_ns.append(e_done - origin)
         else:
             res.latencies_ns.append(e_done - origin)
         if self._write_rows:

@@ -11,19 +11,23 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from reports import stats
+from client import validity
+from reports import stats, verdicts
 from reports.constants import (
-    ALPHA,
+    COMPARISON_COLUMNS,
+    COMPARISON_EXTRA_COLUMNS,
     MAX_LINE_POINTS,
     PAPER1_FIGURES,
     PAPER2_LOADS,
     PERCENTILES,
+    QUANTILE_METHOD,
     SCENARIO_ORDER,
     SERVER_ORDER,
     STACK_ORDER,
     STATUS_RANK,
     SUMMARY_COLUMNS,
     SUMMARY_EXTRA_COLUMNS,
+    SUMMARY_SCHEMA_VERSION,
     TIMELINE_BIN_S,
 )
 
@@ -69,12 +73,45 @@ def cell_rows(requests: pd.DataFrame, cell_id: int) -> pd.DataFrame:
 
 # -- per repetition -------------------------------------------------------------------------------
 
-def _derived_status(row: pd.Series) -> str:
-    if isinstance(row["status"], str):
-        return row["status"]
-    if row["requests"] == 0 or row["ok_requests"] == 0:
-        return "failed"
-    return "degraded" if row["errors"] or not row["has_summary"] else "ok"
+def worst_status(statuses: Iterable[str]) -> str:
+    return max(statuses, key=lambda st: STATUS_RANK.get(st, 0), default="ok")
+
+
+def _threshold(value: object) -> float:
+    number = pd.to_numeric(value, errors="coerce")
+    return float(number) if np.isfinite(number) else validity.MAX_ERROR_RATE
+
+
+def _rep_status(row: pd.Series) -> str:
+    """The summary's status, made at least as severe as the shared rules say: ``failed`` above
+    the error-rate threshold, ``degraded`` when the report found a reason (older results)."""
+    given = row["status"] if isinstance(row["status"], str) else \
+        ("degraded" if row["errors"] or not row["has_summary"] else "ok")
+    by_counts = validity.cell_status(int(row["requests"]), int(row["errors"]),
+                                     row["report_warnings"], _threshold(row["max_error_rate"]))
+    return worst_status([given, by_counts])
+
+
+def legacy_warnings(row: pd.Series, req: pd.DataFrame) -> list[str]:
+    """The client's own rules (client/validity.py), applied by the report to a repetition whose
+    summary.json predates them (schema 1) or is missing: same thresholds, same sentences."""
+    if row["has_summary"] and row["schema_version"] >= SUMMARY_SCHEMA_VERSION:
+        return []
+    found = [validity.client_cpu_warning(None if pd.isna(row["client_cpu_pct"])
+                                         else float(row["client_cpu_pct"]))]
+    samples = req["latency_ms"].dropna().to_numpy()
+    if row["model"] == "open":
+        rate = pd.to_numeric(row["rate"], errors="coerce")
+        found += validity.rate_warnings(float(rate) if np.isfinite(rate) else None, None,
+                                        float(row["achieved_rps"])
+                                        if np.isfinite(row["achieved_rps"]) else None)
+    elif samples.size:
+        done = np.sort(np.round(req["t_s"].dropna().to_numpy() * 1e9).astype("int64"))
+        found.append(validity.stall_warning(done.tolist()))
+        p99 = float(np.percentile(samples, 99, method=QUANTILE_METHOD))
+        found.append(validity.tail_warning(p99, float(samples.max())))
+    found.append(validity.censored_warning(int(req["censored"].sum()), None))
+    return [w for w in found if w]
 
 
 def server_cpu_seconds(monitors: pd.DataFrame) -> pd.Series:
@@ -92,11 +129,13 @@ def server_cpu_seconds(monitors: pd.DataFrame) -> pd.Series:
 
 def rep_stats(cells: pd.DataFrame, requests: pd.DataFrame,
               monitors: pd.DataFrame) -> pd.DataFrame:
-    """One row per repetition: counts, mean latency, achieved rate, status, CPU efficiency."""
+    """One row per repetition: counts, mean latency (successes and censored timeouts), goodput,
+    status, CPU efficiency, and the warnings the report adds (``report_warnings``)."""
     if cells.empty:
         return pd.DataFrame(columns=["cell_id", *KEYS, "rep", "requests", "errors", "ok_requests",
-                                     "mean_ms", "achieved_rps", "status"])
-    per_cell = requests.groupby("cell_id").agg(ok_requests=("ok", "sum"),
+                                     "censored", "mean_ms", "achieved_rps", "attempted_rps",
+                                     "status", "report_warnings"])
+    per_cell = requests.groupby("cell_id").agg(csv_ok=("ok", "sum"), censored=("censored", "sum"),
                                                mean_ms=("latency_ms", "mean"))
     out = cells.set_index("cell_id")
     out = out.join(per_cell)
@@ -107,32 +146,52 @@ def rep_stats(cells: pd.DataFrame, requests: pd.DataFrame,
                              pd.to_numeric(out["summary_errors"], errors="coerce").fillna(0))
     out["requests"] = out["requests"].astype("int64")
     out["errors"] = out["errors"].astype("int64")
-    out["ok_requests"] = out["ok_requests"].fillna(0).astype("int64")
+    out["ok_requests"] = np.where(from_csv, out["csv_ok"].fillna(0),
+                                  out["requests"] - out["errors"]).astype("int64")
+    out["censored"] = out["censored"].fillna(0).astype("int64")
+    out["schema_version"] = pd.to_numeric(out["schema_version"], errors="coerce").fillna(1)
+    # Goodput. Schema 2 summaries give it; older ones counted every completion, so their rate is
+    # scaled by the fraction that succeeded (the client's own formula); without a summary rate,
+    # successes over the span of the requests.
+    given = pd.to_numeric(out["achieved_rps"], errors="coerce")
+    current = out["schema_version"] >= SUMMARY_SCHEMA_VERSION
+    ok_fraction = out["ok_requests"] / out["requests"].where(out["requests"] > 0)
     span_s = (pd.to_numeric(out["last_done_ns"], errors="coerce")
               - pd.to_numeric(out["first_start_ns"], errors="coerce")) / 1e9
     fallback = out["ok_requests"] / span_s.where(span_s > 0)
-    out["achieved_rps"] = pd.to_numeric(out["achieved_rps"], errors="coerce").fillna(fallback)
-    out["status"] = out.apply(_derived_status, axis=1)
+    out["achieved_rps"] = given.where(current, given * ok_fraction).fillna(fallback)
+    out["attempted_rps"] = pd.to_numeric(out["attempted_rps"], errors="coerce").where(
+        current, given)
+    out["goodput_recomputed"] = ~current & out["has_summary"].astype(bool) & (out["errors"] > 0)
+    out["client_cpu_pct"] = pd.to_numeric(out["client_cpu_pct"], errors="coerce")
+    out["report_warnings"] = [legacy_warnings(row, cell_rows(requests, int(cid)))
+                              for cid, row in out.iterrows()]
+    out["status"] = out.apply(_rep_status, axis=1)
     out["server_cpu_s"] = server_cpu_seconds(monitors).reindex(out.index)
     out["requests_per_cpu_s"] = out["ok_requests"] / out["server_cpu_s"].where(
         out["server_cpu_s"] > 0)
-    out["client_cpu_pct"] = pd.to_numeric(out["client_cpu_pct"], errors="coerce")
     return out.reset_index()
+
+
+def ranked(reps: pd.DataFrame) -> pd.DataFrame:
+    """The repetitions that may be ranked and compared: every one that did not fail."""
+    return reps[reps["status"] != "failed"]
 
 
 # -- per variant x scenario -----------------------------------------------------------------------
 
-def ok_latencies(requests: pd.DataFrame, cells: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
-    """(variant, scenario) -> successful latencies (ms), pooled over repetitions, in request
-    order within each repetition."""
+def latency_samples(requests: pd.DataFrame,
+                    cells: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
+    """(variant, scenario) -> latency samples (ms): successes, and timeouts at the time they were
+    abandoned (censored); pooled over repetitions, in request order within each repetition."""
     if requests.empty or cells.empty:
         return {}
-    ok = requests["ok"].to_numpy(dtype=bool)
-    latency = requests["latency_ms"].to_numpy()[ok]
+    sample = requests["latency_ms"].notna().to_numpy()
+    latency = requests["latency_ms"].to_numpy()[sample]
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(cells[KEYS]))
     code_of_cell = np.full(int(cells["cell_id"].max()) + 1, -1, dtype="int64")
     code_of_cell[cells["cell_id"].to_numpy()] = codes
-    group = code_of_cell[requests["cell_id"].to_numpy()[ok]]
+    group = code_of_cell[requests["cell_id"].to_numpy()[sample]]
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(len(uniques) + 1))
     return {(str(k[0]), str(k[1])): latency[order[bounds[i]:bounds[i + 1]]]
@@ -140,12 +199,19 @@ def ok_latencies(requests: pd.DataFrame, cells: pd.DataFrame) -> dict[tuple[str,
 
 
 def pooled_latency(latencies: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
-    """Mean, percentiles and max over the successful requests of all repetitions."""
-    rows = [{"variant": v, "scenario": s, "mean_ms": float(x.mean()),
-             **{f"{k}_ms": q for k, q in stats.percentiles(x).items()}, "max_ms": float(x.max())}
-            for (v, s), x in latencies.items() if x.size]
+    """Mean, percentiles and max over the latency samples of all repetitions, and how many
+    samples they rest on; a percentile with too few samples beyond it (p99.9 below 10,000) is
+    NaN."""
+    rows = []
+    for (v, s), x in latencies.items():
+        if not x.size:
+            continue
+        pct = {f"{k}_ms": (q if PERCENTILES[k] <= 99.0 or x.size >= validity.percentile_min_samples(
+            PERCENTILES[k]) else np.nan) for k, q in stats.percentiles(x).items()}
+        rows.append({"variant": v, "scenario": s, "mean_ms": float(x.mean()), **pct,
+                     "max_ms": float(x.max()), "latency_samples": int(x.size)})
     return pd.DataFrame(rows, columns=[*KEYS, "mean_ms", *(f"{k}_ms" for k in PERCENTILES),
-                                       "max_ms"])
+                                       "max_ms", "latency_samples"])
 
 
 def _merge_classes(dicts: Iterable[dict]) -> str:
@@ -156,74 +222,97 @@ def _merge_classes(dicts: Iterable[dict]) -> str:
     return "; ".join(f"{k}:{v}" for k, v in sorted(total.items()))
 
 
-def _worst(statuses: pd.Series) -> str:
-    ranks = statuses.map(STATUS_RANK)
-    if (ranks == STATUS_RANK["failed"]).all():
+def pooled_status(g: pd.DataFrame) -> str:
+    """A variant x scenario over its repetitions: ``failed`` when every repetition failed or the
+    pooled error rate is above the threshold; ``ok`` when every repetition is; else
+    ``degraded``."""
+    requests_n, errors_n = int(g["requests"].sum()), int(g["errors"].sum())
+    threshold = min(_threshold(t) for t in g["max_error_rate"])
+    if (g["status"] == "failed").all() or \
+            validity.cell_status(requests_n, errors_n, [], threshold) == "failed":
         return "failed"
-    return "ok" if (ranks == 0).all() else "degraded"
+    return "ok" if (g["status"] == "ok").all() else "degraded"
+
+
+def _first(values: pd.Series) -> object:
+    present = values.dropna()
+    return present.iloc[0] if len(present) else ""
 
 
 def summary_table(reps: pd.DataFrame, latencies: dict[tuple[str, str], np.ndarray],
                   cells: pd.DataFrame) -> pd.DataFrame:
-    """report/summary.csv: one row per variant x scenario (DESIGN.md section 5)."""
+    """report/summary.csv: one row per variant x scenario. Latency pooled over all repetitions'
+    samples; goodput median over all repetitions; the confidence intervals (Student's t) over the
+    repetitions that did not fail (``reps_ranked``)."""
     columns = [*SUMMARY_COLUMNS, *SUMMARY_EXTRA_COLUMNS]
     if reps.empty:
         return pd.DataFrame(columns=columns)
     rows = []
     for (variant, scenario), g in reps.groupby(KEYS, sort=False):
-        rep_means = g["mean_ms"].to_numpy(dtype="float64")
+        good = ranked(g)
+        rep_means = good["mean_ms"].to_numpy(dtype="float64")
         rps = g["achieved_rps"].to_numpy(dtype="float64")
-        low, high = stats.bootstrap_mean_ci(rep_means)
-        rps_low, rps_high = stats.bootstrap_mean_ci(rps)
+        attempted = g["attempted_rps"].to_numpy(dtype="float64")
+        low, high = stats.t_mean_ci(rep_means)
+        rps_low, rps_high = stats.t_mean_ci(good["achieved_rps"].to_numpy(dtype="float64"))
         requests_n = int(g["requests"].sum())
         errors_n = int(g["errors"].sum())
         rows.append({
             "variant": variant, "stack": g["stack"].iloc[0], "server": g["server"].iloc[0],
             "scenario": scenario, "reps": len(g), "requests": requests_n, "errors": errors_n,
-            "rps_median": float(np.nanmedian(rps)) if np.isfinite(rps).any() else np.nan,
+            "rps_median": _median(rps), "attempted_rps_median": _median(attempted),
             "ci95_low_ms": low, "ci95_high_ms": high,
-            "model": g["model"].dropna().iloc[0] if g["model"].notna().any() else "",
-            "method": g["method"].dropna().iloc[0] if g["method"].notna().any() else "",
-            "ok_requests": int(g["ok_requests"].sum()),
+            "model": _first(g["model"]), "method": _first(g["method"]),
+            "ok_requests": int(g["ok_requests"].sum()), "censored": int(g["censored"].sum()),
             "error_rate": errors_n / requests_n if requests_n else np.nan,
             "error_classes": _merge_classes(g["error_classes"]),
-            "rps_ci95_low": rps_low, "rps_ci95_high": rps_high,
+            "rps_ci95_low": rps_low, "rps_ci95_high": rps_high, "reps_ranked": len(good),
             "rep_mean_cv": stats.coefficient_of_variation(rep_means),
             "requests_per_cpu_s": float(g["requests_per_cpu_s"].median()),
-            "status": _worst(g["status"]),
+            "status": pooled_status(g),
         })
     table = pd.DataFrame(rows).merge(pooled_latency(latencies), on=KEYS, how="left")
+    table["latency_samples"] = table["latency_samples"].fillna(0).astype("int64")
     table["warnings"] = 0
     return _sorted(table[columns], cells)
+
+
+def _median(values: np.ndarray) -> float:
+    return float(np.nanmedian(values)) if np.isfinite(values).any() else np.nan
 
 
 # -- paper 1 --------------------------------------------------------------------------------------
 
 def paper1_table(reps: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
-    """Paper 1 Figures 1-7: mean over repetitions (as the paper averaged its 5 runs) with a
-    bootstrap 95% CI; throughput for hello/echo, mean response time for the CRUD scenarios."""
+    """Paper 1 Figures 1-7: mean over the repetitions that did not fail (as the paper averaged
+    its 5 runs) with Student's t 95% CI; throughput (goodput) for hello/echo, mean response time
+    for the CRUD scenarios. ``status`` is ``failed`` when no repetition may be ranked."""
     rows = []
     for number, scenario, metric, title in PAPER1_FIGURES:
         sub = reps[reps["scenario"] == scenario]
         for variant in order_variants(cells[cells["scenario"] == scenario]):
             col = "achieved_rps" if metric == "rps" else "mean_ms"
-            values = sub.loc[sub["variant"] == variant, col].to_numpy(dtype="float64")
+            mine = sub[sub["variant"] == variant]
+            values = ranked(mine)[col].to_numpy(dtype="float64")
             values = values[np.isfinite(values)]
-            low, high = stats.bootstrap_mean_ci(values)
+            low, high = stats.t_mean_ci(values)
+            status = worst_status(ranked(mine)["status"]) if values.size else "failed"
             rows.append({"figure": number, "scenario": scenario, "title": title,
                          "metric": metric, "variant": variant, "reps": int(values.size),
                          "value": float(values.mean()) if values.size else np.nan,
-                         "ci95_low": low, "ci95_high": high})
+                         "ci95_low": low, "ci95_high": high, "status": status,
+                         "censored": int(mine["censored"].sum())})
     return pd.DataFrame(rows, columns=["figure", "scenario", "title", "metric", "variant", "reps",
-                                       "value", "ci95_low", "ci95_high"])
+                                       "value", "ci95_low", "ci95_high", "status", "censored"])
 
 
 # -- paper 2 --------------------------------------------------------------------------------------
 
 def paper2_table(latencies: dict[tuple[str, str], np.ndarray], summary: pd.DataFrame,
                  load: str) -> pd.DataFrame:
-    """Paper 2 Tables 1-2 for one load: average, improvement % against the slowest row,
-    outliers by 1.5 x IQR; one row per variant x method, fastest first."""
+    """Paper 2 Tables 1-2 for one load: average, improvement % against the slowest row that did
+    not fail, outliers by 1.5 x IQR; one row per variant x method, fastest first, failed rows
+    last (never ranked: no improvement)."""
     _, get_s, post_s, _ = PAPER2_LOADS[load]
     rows = []
     for scenario, method in ((get_s, "GET"), (post_s, "POST")):
@@ -232,11 +321,16 @@ def paper2_table(latencies: dict[tuple[str, str], np.ndarray], summary: pd.DataF
             rows.append({"variant": row.variant, "method": method, "scenario": scenario,
                          "requests": row.requests, "errors": row.errors,
                          "average_ms": float(values.mean()) if values.size else np.nan,
-                         "outliers": stats.iqr_outliers(values), "n": int(values.size)})
+                         "outliers": stats.iqr_outliers(values), "n": int(values.size),
+                         "censored": row.censored, "status": row.status})
     table = pd.DataFrame(rows, columns=["variant", "method", "scenario", "requests", "errors",
-                                        "average_ms", "outliers", "n"])
-    table["improvement_pct"] = stats.improvement_pct(table["average_ms"].to_numpy())
-    return table.sort_values("average_ms", kind="stable").reset_index(drop=True)
+                                        "average_ms", "outliers", "n", "censored", "status"])
+    failed = (table["status"] == "failed").to_numpy()
+    times = table["average_ms"].to_numpy(dtype="float64").copy()
+    times[failed] = np.nan
+    table["improvement_pct"] = stats.improvement_pct(times)
+    return table.assign(_failed=failed).sort_values(["_failed", "average_ms"], kind="stable") \
+        .drop(columns="_failed").reset_index(drop=True)
 
 
 def per_iteration(requests: pd.DataFrame, cells: pd.DataFrame, scenario: str,
@@ -263,45 +357,29 @@ def per_iteration(requests: pd.DataFrame, cells: pd.DataFrame, scenario: str,
 
 # -- beyond the papers ----------------------------------------------------------------------------
 
-def pairwise(reps: pd.DataFrame, latencies: dict[tuple[str, str], np.ndarray],
-             cells: pd.DataFrame) -> pd.DataFrame:
-    """Every pair of variants within a scenario: ratio of mean latency B/A with a bootstrap CI
-    over repetition means, a test, Holm-corrected p within the scenario, and a verdict."""
+def comparisons(reps: pd.DataFrame, summary: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """report/comparisons.csv: every pair of variants within a scenario, both not failed, on
+    their repetition mean latencies (repetitions that failed left out): ratio B/A with Fieller's
+    95% CI, Welch's t-test, Holm-corrected within the scenario, and a verdict (reports/verdicts.py:
+    ``insufficient_reps`` below 3 repetitions a side)."""
+    columns = [*COMPARISON_COLUMNS, *COMPARISON_EXTRA_COLUMNS]
+    failed = set(map(tuple, summary.loc[summary["status"] == "failed", KEYS].to_numpy())) \
+        if len(summary) else set()
+    good = ranked(reps) if len(reps) else reps
     rows = []
-    for scenario in order_scenarios(reps["scenario"]) if not reps.empty else []:
-        sub = reps[reps["scenario"] == scenario]
-        variants = [v for v in order_variants(cells) if v in set(sub["variant"])]
+    for scenario in order_scenarios(good["scenario"]) if len(good) else []:
+        sub = good[good["scenario"] == scenario]
+        variants = [v for v in order_variants(cells) if v in set(sub["variant"])
+                    and (v, scenario) not in failed]
         family = []
         for a, b in itertools.combinations(variants, 2):
-            ma = sub.loc[sub["variant"] == a, "mean_ms"].dropna().to_numpy()
-            mb = sub.loc[sub["variant"] == b, "mean_ms"].dropna().to_numpy()
-            ratio, low, high = stats.bootstrap_ratio_ci(ma, mb)
-            test, p = stats.significance(ma, mb, latencies.get((a, scenario), np.empty(0)),
-                                         latencies.get((b, scenario), np.empty(0)))
-            family.append({"scenario": scenario, "a": a, "b": b,
-                           "mean_a_ms": float(ma.mean()) if ma.size else np.nan,
-                           "mean_b_ms": float(mb.mean()) if mb.size else np.nan,
-                           "ratio_b_a": ratio, "ratio_ci95_low": low, "ratio_ci95_high": high,
-                           "reps_a": int(ma.size), "reps_b": int(mb.size), "test": test, "p": p})
-        if family:
-            adjusted = stats.holm(np.array([r["p"] for r in family]))
-            for r, p_adj in zip(family, adjusted, strict=True):
-                r["p_holm"] = p_adj
-                r["verdict"] = verdict(r["ratio_b_a"], p_adj, "slower", "faster")
-            rows.extend(family)
-    return pd.DataFrame(rows, columns=["scenario", "a", "b", "mean_a_ms", "mean_b_ms", "ratio_b_a",
-                                       "ratio_ci95_low", "ratio_ci95_high", "reps_a", "reps_b",
-                                       "test", "p", "p_holm", "verdict"])
-
-
-def verdict(ratio: float, p_adjusted: float, up: str, down: str) -> str:
-    """'not significant', 'no test' or 'B <up|down> (x1.23)'."""
-    if not np.isfinite(p_adjusted) or not np.isfinite(ratio):
-        return "no test (too little data)"
-    if p_adjusted >= ALPHA:
-        return "not significant"
-    direction = up if ratio > 1 else down if ratio < 1 else "differs"
-    return f"B {direction} (×{ratio:.2f})"
+            r = verdicts.pair(sub.loc[sub["variant"] == a, "mean_ms"].to_numpy(),
+                              sub.loc[sub["variant"] == b, "mean_ms"].to_numpy())
+            family.append({"scenario": scenario, "variant_a": a, "variant_b": b,
+                           "mean_a_ms": r.pop("mean_a"), "mean_b_ms": r.pop("mean_b"), **r})
+        verdicts.decide(family)
+        rows.extend(family)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def latency_curves(latencies: dict[tuple[str, str], np.ndarray],
@@ -367,26 +445,26 @@ def process_tree_sum(samples: pd.DataFrame, column: str, bin_s: float) -> pd.Ser
 
 
 def headlines(summary: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario: the variant with the lowest mean latency, the runner-up, their ratio and
-    whether the difference is significant (from ``pairwise``)."""
+    """Per scenario: the variant with the lowest mean latency among those that did not fail, the
+    runner-up, their ratio and the verdict of their comparison (from ``comparisons``)."""
     rows = []
-    for scenario, g in summary.dropna(subset=["mean_ms"]).groupby("scenario", sort=False):
-        ranked = g.sort_values("mean_ms")
-        best = ranked.iloc[0]
+    usable = summary[summary["status"] != "failed"].dropna(subset=["mean_ms"])
+    for scenario, g in usable.groupby("scenario", sort=False):
+        ordered = g.sort_values("mean_ms")
+        best = ordered.iloc[0]
         row = {"scenario": scenario, "best": best["variant"], "best_mean_ms": best["mean_ms"],
                "best_rps": best["rps_median"], "runner_up": "", "ratio": np.nan,
                "verdict": "only one variant"}
-        if len(ranked) > 1:
-            second = ranked.iloc[1]
-            pair = pairs[(pairs["scenario"] == scenario)
-                         & pairs["a"].isin([best["variant"], second["variant"]])
-                         & pairs["b"].isin([best["variant"], second["variant"]])]
-            significant = (not pair.empty and np.isfinite(pair["p_holm"].iloc[0])
-                           and pair["p_holm"].iloc[0] < ALPHA)
-            no_test = pair.empty or not np.isfinite(pair["p_holm"].iloc[0])
+        if len(ordered) > 1:
+            second = ordered.iloc[1]
+            names = [best["variant"], second["variant"]]
+            pair = pairs[(pairs["scenario"] == scenario) & pairs["variant_a"].isin(names)
+                         & pairs["variant_b"].isin(names)]
+            name = pair["verdict"].iloc[0] if len(pair) else "insufficient_reps"
             row.update(runner_up=second["variant"], ratio=second["mean_ms"] / best["mean_ms"],
-                       verdict="no test" if no_test else
-                       ("significant" if significant else "not significant"))
+                       verdict={"b_faster": "significant", "b_slower": "significant",
+                                "not_significant": "not significant"}.get(
+                                    name, "no claim: fewer than 3 repetitions a side"))
         rows.append(row)
     return pd.DataFrame(rows, columns=["scenario", "best", "best_mean_ms", "best_rps", "runner_up",
                                        "ratio", "verdict"])

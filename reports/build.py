@@ -21,7 +21,7 @@ class Analysis:
     validity: pd.DataFrame
     paper1: pd.DataFrame
     paper2: dict[str, pd.DataFrame]
-    pairwise: pd.DataFrame
+    comparisons: pd.DataFrame
     curves: pd.DataFrame
     latencies: dict[tuple[str, str], np.ndarray]
 
@@ -45,7 +45,7 @@ def _count_findings(summary: pd.DataFrame, findings: pd.DataFrame) -> pd.Series:
 
 def analyse(run: Run) -> Analysis:
     reps = analysis.rep_stats(run.cells, run.requests, run.monitors)
-    latencies = analysis.ok_latencies(run.requests, run.cells)
+    latencies = analysis.latency_samples(run.requests, run.cells)
     summary = analysis.summary_table(reps, latencies, run.cells)
     findings = validity.validity_table(run.meta, run.problems, run.cells, reps, summary)
     summary["warnings"] = _count_findings(summary, findings)
@@ -56,12 +56,13 @@ def analyse(run: Run) -> Analysis:
     return Analysis(
         run=run, reps=reps, summary=summary, validity=findings,
         paper1=analysis.paper1_table(reps, run.cells), paper2=paper2,
-        pairwise=analysis.pairwise(reps, latencies, run.cells),
+        comparisons=analysis.comparisons(reps, summary, run.cells),
         curves=analysis.latency_curves(latencies), latencies=latencies)
 
 
 def build(run_dir: Path, *, figures: bool = True, html: bool = True) -> tuple[Analysis, Path]:
-    """Write report/summary.csv, paper2/*.csv, tables.md, figures/*.png and index.html."""
+    """Write report/summary.csv, comparisons.csv, paper2/*.csv, tables.md, figures/*.png and
+    index.html."""
     from reports import render_md  # local imports keep `python -m reports --help` fast
 
     run = load_run(run_dir)
@@ -69,6 +70,7 @@ def build(run_dir: Path, *, figures: bool = True, html: bool = True) -> tuple[An
     out = Path(run_dir) / "report"
     out.mkdir(parents=True, exist_ok=True)
     render_md.write_summary_csv(result.summary, out / "summary.csv")
+    render_md.write_comparisons_csv(result.comparisons, out / "comparisons.csv")
     export.write_paper2(export.paper2_frames(run.requests, run.cells), out / "paper2")
     figure_list = []
     if figures:

@@ -1,9 +1,10 @@
 """``compare RUN_A RUN_B``: how B differs from A, per variant x scenario, with uncertainty.
 
 For each variant x scenario present in both runs: the ratio B/A of mean latency (mean of
-repetition means) and of throughput (repetition achieved rates), each with a percentile-bootstrap
-95% CI over repetitions, a Welch t-test on repetition values (Mann-Whitney U on requests for
-latency when a side has one repetition), Holm-corrected over all rows of the comparison.
+repetition means) and of goodput (repetition achieved rates), each with Fieller's 95% interval,
+Welch's t-test on repetition values, Holm-corrected over all rows of the comparison, and a verdict
+by the same rule as the report's pairs (reports/verdicts.py; ``insufficient_reps`` below 3
+repetitions a side). Repetitions that failed are left out.
 """
 
 from __future__ import annotations
@@ -13,49 +14,38 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports import analysis, stats, tables
+from reports import analysis, tables, verdicts
 from reports.load import Run, load_run
 
 COLUMNS = ["variant", "scenario", "reps_a", "reps_b", "mean_a_ms", "mean_b_ms", "latency_ratio",
-           "latency_ci95_low", "latency_ci95_high", "latency_test", "latency_p_holm",
-           "latency_verdict", "rps_a", "rps_b", "rps_ratio", "rps_ci95_low", "rps_ci95_high",
-           "rps_p_holm", "rps_verdict"]
+           "latency_ci95_low", "latency_ci95_high", "latency_p_holm", "latency_verdict", "rps_a",
+           "rps_b", "rps_ratio", "rps_ci95_low", "rps_ci95_high", "rps_p_holm", "rps_verdict"]
 
 
-def compare_frames(reps_a: pd.DataFrame, reps_b: pd.DataFrame,
-                   lat_a: dict[tuple[str, str], np.ndarray],
-                   lat_b: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
+def compare_frames(reps_a: pd.DataFrame, reps_b: pd.DataFrame) -> pd.DataFrame:
     """One row per variant x scenario present in both runs (pure)."""
     keys_a = set(map(tuple, reps_a[analysis.KEYS].to_numpy())) if len(reps_a) else set()
     keys_b = set(map(tuple, reps_b[analysis.KEYS].to_numpy())) if len(reps_b) else set()
-    rows = []
+    good_a, good_b = analysis.ranked(reps_a), analysis.ranked(reps_b)
+    latency, rps = [], []
     for variant, scenario in sorted(keys_a & keys_b):
-        a = reps_a[(reps_a["variant"] == variant) & (reps_a["scenario"] == scenario)]
-        b = reps_b[(reps_b["variant"] == variant) & (reps_b["scenario"] == scenario)]
-        ma, mb = a["mean_ms"].dropna().to_numpy(), b["mean_ms"].dropna().to_numpy()
-        ra, rb = a["achieved_rps"].dropna().to_numpy(), b["achieved_rps"].dropna().to_numpy()
-        ratio, low, high = stats.bootstrap_ratio_ci(ma, mb)
-        test, p = stats.significance(ma, mb, lat_a.get((variant, scenario), np.empty(0)),
-                                     lat_b.get((variant, scenario), np.empty(0)))
-        r_ratio, r_low, r_high = stats.bootstrap_ratio_ci(ra, rb)
-        rows.append({"variant": variant, "scenario": scenario, "reps_a": len(a),
-                     "reps_b": len(b), "mean_a_ms": float(ma.mean()) if ma.size else np.nan,
-                     "mean_b_ms": float(mb.mean()) if mb.size else np.nan,
-                     "latency_ratio": ratio, "latency_ci95_low": low, "latency_ci95_high": high,
-                     "latency_test": test, "_p_lat": p,
-                     "rps_a": float(ra.mean()) if ra.size else np.nan,
-                     "rps_b": float(rb.mean()) if rb.size else np.nan, "rps_ratio": r_ratio,
-                     "rps_ci95_low": r_low, "rps_ci95_high": r_high,
-                     "_p_rps": stats.welch_p(ra, rb)})
-    table = pd.DataFrame(rows)
-    if table.empty:
+        a = good_a[(good_a["variant"] == variant) & (good_a["scenario"] == scenario)]
+        b = good_b[(good_b["variant"] == variant) & (good_b["scenario"] == scenario)]
+        latency.append({"variant": variant, "scenario": scenario,
+                        **verdicts.pair(a["mean_ms"].to_numpy(), b["mean_ms"].to_numpy())})
+        rps.append(verdicts.pair(a["achieved_rps"].to_numpy(), b["achieved_rps"].to_numpy()))
+    if not latency:
         return pd.DataFrame(columns=COLUMNS)
-    table["latency_p_holm"] = stats.holm(table.pop("_p_lat").to_numpy())
-    table["rps_p_holm"] = stats.holm(table.pop("_p_rps").to_numpy())
-    table["latency_verdict"] = [analysis.verdict(r, p, "slower", "faster") for r, p in
-                                zip(table["latency_ratio"], table["latency_p_holm"], strict=True)]
-    table["rps_verdict"] = [analysis.verdict(r, p, "higher", "lower") for r, p in
-                            zip(table["rps_ratio"], table["rps_p_holm"], strict=True)]
+    verdicts.decide(latency)
+    verdicts.decide(rps, lower_is_better=False)
+    table = pd.DataFrame(latency).rename(columns={
+        "mean_a": "mean_a_ms", "mean_b": "mean_b_ms", "ratio": "latency_ratio",
+        "ci95_low": "latency_ci95_low", "ci95_high": "latency_ci95_high",
+        "p_adjusted": "latency_p_holm", "verdict": "latency_verdict"})
+    r = pd.DataFrame(rps)
+    table = table.assign(rps_a=r["mean_a"], rps_b=r["mean_b"], rps_ratio=r["ratio"],
+                         rps_ci95_low=r["ci95_low"], rps_ci95_high=r["ci95_high"],
+                         rps_p_holm=r["p_adjusted"], rps_verdict=r["verdict"])
     return table[COLUMNS]
 
 
@@ -78,7 +68,14 @@ VIEW = tables.View(
 
 def display(table: pd.DataFrame) -> pd.DataFrame:
     shown = tables.with_ci(table, "latency_ci95_low", "latency_ci95_high", "latency_ci", 3)
-    return tables.with_ci(shown, "rps_ci95_low", "rps_ci95_high", "rps_ci", 3)
+    shown = tables.with_ci(shown, "rps_ci95_low", "rps_ci95_high", "rps_ci", 3)
+    if shown.empty:
+        return shown
+    return shown.assign(
+        latency_verdict=[verdicts.describe(v, r) for v, r in
+                         zip(table["latency_verdict"], table["latency_ratio"], strict=True)],
+        rps_verdict=[verdicts.describe(v, r).replace("faster", "higher").replace("slower", "lower")
+                     for v, r in zip(table["rps_verdict"], table["rps_ratio"], strict=True)])
 
 
 def terminal_table(table: pd.DataFrame) -> str:
@@ -99,8 +96,7 @@ def _figure(table: pd.DataFrame, path: Path, title: str) -> None:
         ratio = table[f"{col}_ratio"].to_numpy(dtype="float64")
         low = table[f"{col}_ci95_low"].to_numpy(dtype="float64")
         high = table[f"{col}_ci95_high"].to_numpy(dtype="float64")
-        significant = ~table[f"{col}_verdict"].isin(["not significant"]) & \
-            ~table[f"{col}_verdict"].str.startswith("no test")
+        significant = table[f"{col}_verdict"].isin(["b_faster", "b_slower"]).to_numpy()
         colors = np.where(significant, "tab:red", "tab:gray")
         ax.hlines(y, np.where(np.isfinite(low), low, ratio),
                   np.where(np.isfinite(high), high, ratio), colors=list(colors), lw=1.5)
@@ -126,10 +122,10 @@ def run_compare(run_a: Path, run_b: Path, out: Path | None = None) -> tuple[pd.D
                       analysis.rep_stats(b.cells, b.requests, b.monitors))
     title = f"{b.run_id} (B) against {a.run_id} (A)"
     lines = [f"# Comparison: {title}", "",
-             "Ratios B/A of mean latency (mean of repetition means) and of throughput, with "
-             "95% bootstrap CIs over repetitions; verdicts at α = 0.05 after Holm correction "
-             "over all rows (Welch's t-test on repetition values; Mann-Whitney U on requests "
-             "when a side has one repetition, indicative only).", "",
+             "Ratios B/A of mean latency (mean of repetition means) and of goodput, with "
+             "Fieller's 95% intervals over repetitions; verdicts at α = 0.05 after Holm "
+             "correction over all rows (Welch's t-test on repetition values); no claim with "
+             "fewer than 3 repetitions a side; failed repetitions left out.", "",
              VIEW.markdown(display(table))]
     if missing:
         lines += ["## Not compared", "", *[f"- {m}" for m in missing], ""]
@@ -142,5 +138,4 @@ def run_compare(run_a: Path, run_b: Path, out: Path | None = None) -> tuple[pd.D
 def compare_runs(a: Run, b: Run) -> pd.DataFrame:
     reps_a = analysis.rep_stats(a.cells, a.requests, a.monitors)
     reps_b = analysis.rep_stats(b.cells, b.requests, b.monitors)
-    return compare_frames(reps_a, reps_b, analysis.ok_latencies(a.requests, a.cells),
-                          analysis.ok_latencies(b.requests, b.cells))
+    return compare_frames(reps_a, reps_b)

@@ -8,25 +8,25 @@ printed in the report's "Method" section from here, so the text and the numbers 
 from __future__ import annotations
 
 # Shared with the writer (the client), never redefined here: the percentile set and definition
-# (summary.json's latency_ms keys, numpy "linear") and the client-saturation threshold.
-from client.constants import CLIENT_CPU_WARN_PCT as CLIENT_CPU_WARN_PCT
+# (summary.json's latency_ms keys, numpy "linear"). The validity thresholds (error rate, client
+# CPU, rate shortfall, stalls, tails) are client/validity.py's, imported where they are used.
 from client.constants import PERCENTILES as PERCENTILES
 from client.constants import QUANTILE_METHOD as QUANTILE_METHOD
+from client.constants import SUMMARY_SCHEMA_VERSION as SUMMARY_SCHEMA_VERSION
 
 # Confidence intervals and tests.
 CI_LEVEL = 0.95
-BOOTSTRAP_RESAMPLES = 10_000
-RNG_SEED = 20_250_522
+RNG_SEED = 20_250_522  # sampling of box-plot fliers (deterministic figures)
 ALPHA = 0.05
-# Per-request Mann-Whitney fallback (one repetition only): at most this many samples per side.
-MWU_MAX_SAMPLES = 50_000
+# Fewer repetitions than this on either side of a comparison: no significance claim at all.
+MIN_REPS = 3
+VERDICTS: tuple[str, ...] = ("b_faster", "b_slower", "not_significant", "insufficient_reps")
 
 # Validity thresholds.
 # A client clock further than this from the server's (beyond the measurement's own bound)
 # misaligns server and client timelines, and the start of shares on several client hosts.
 CLOCK_OFFSET_WARN_MS = 2.0
 HIGH_CV = 0.10  # coefficient of variation of repetition means above which we warn
-RATE_SHORTFALL = 0.95  # open loop: achieved rate below this fraction of the target rate -> warn
 
 # Plotting budgets: never draw more than this many points per series.
 MAX_LINE_POINTS = 1_500
@@ -82,6 +82,14 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "ci95_low_ms", "ci95_high_ms",
 )
 SUMMARY_EXTRA_COLUMNS: tuple[str, ...] = (
-    "model", "method", "ok_requests", "error_rate", "error_classes", "rps_ci95_low",
-    "rps_ci95_high", "rep_mean_cv", "requests_per_cpu_s", "status", "warnings",
+    "status", "error_rate", "censored", "latency_samples", "attempted_rps_median", "model",
+    "method", "ok_requests", "error_classes", "rps_ci95_low", "rps_ci95_high", "reps_ranked",
+    "rep_mean_cv", "requests_per_cpu_s", "warnings",
 )
+
+# report/comparisons.csv: one row per compared pair of variants within a scenario.
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "scenario", "variant_a", "variant_b", "ratio", "ci95_low", "ci95_high", "p_adjusted",
+    "verdict", "reps_a", "reps_b",
+)
+COMPARISON_EXTRA_COLUMNS: tuple[str, ...] = ("mean_a_ms", "mean_b_ms", "t", "dof", "p")

@@ -63,17 +63,29 @@ def _short(variant: str) -> str:
     return variant.replace("-", "\n", 1)
 
 
+FAILED_COLOR = (0.8, 0.8, 0.8, 1.0)
+FAILED_HATCH = "xx"
+
+
 def _bars(ax: Axes, labels: Sequence[str], values: np.ndarray, low: np.ndarray,
-          high: np.ndarray, colors: Sequence[tuple[float, ...]], unit: str) -> None:
+          high: np.ndarray, colors: Sequence[tuple[float, ...]], unit: str,
+          failed: np.ndarray | None = None) -> None:
+    """Bars with CI error bars; a failed cell is a grey cross-hatched bar labelled "failed"."""
     x = np.arange(len(labels))
+    failed = np.zeros(len(labels), bool) if failed is None else np.asarray(failed, bool)
     err = np.vstack([values - low, high - values])
-    err = np.where(np.isfinite(err), err, 0)
-    ax.bar(x, np.nan_to_num(values), yerr=err, capsize=4, color=colors, edgecolor="black",
-           linewidth=0.5)
-    for xi, v in zip(x, values, strict=True):
-        if np.isfinite(v):
-            ax.annotate(f"{v:,.1f}", (xi, v), textcoords="offset points", xytext=(0, 3),
-                        ha="center", va="bottom", fontsize=8)
+    err = np.where(np.isfinite(err) & ~failed, err, 0)
+    bars = ax.bar(x, np.nan_to_num(values), yerr=err, capsize=4,
+                  color=[FAILED_COLOR if f else c for c, f in zip(colors, failed, strict=True)],
+                  edgecolor="black", linewidth=0.5)
+    for bar, is_failed in zip(bars, failed, strict=True):
+        if is_failed:
+            bar.set_hatch(FAILED_HATCH)
+    for xi, v, is_failed in zip(x, values, failed, strict=True):
+        if is_failed or np.isfinite(v):
+            ax.annotate("failed" if is_failed else f"{v:,.1f}",
+                        (xi, v if np.isfinite(v) else 0), textcoords="offset points",
+                        xytext=(0, 3), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, [_short(v) for v in labels], fontsize=7)
     ax.set_ylabel(unit)
     ax.grid(axis="y", alpha=0.3)
@@ -90,13 +102,14 @@ def _paper1_figure(result: Analysis, index: int, out: Path, colors: dict) -> Fig
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     fig.subplots_adjust(left=0.12, right=0.98, top=0.9, bottom=0.2)
     _bars(ax, list(part["variant"]), part["value"].to_numpy(), part["ci95_low"].to_numpy(),
-          part["ci95_high"].to_numpy(), [colors[v] for v in part["variant"]], unit)
+          part["ci95_high"].to_numpy(), [colors[v] for v in part["variant"]], unit,
+          (part["status"] == "failed").to_numpy())
     ax.set_title(f"Fig. {number}: {title}", fontsize=10)
     name = f"p1_fig{number}_{scenario}.png"
     _save(fig, out / name)
     return Figure(name, f"Paper 1, Fig. {number}: {title}", "paper1", (scenario,),
-                  "Mean over repetitions; error bars: 95% bootstrap CI over repetitions (none "
-                  "with one repetition).")
+                  "Mean over the repetitions that did not fail; error bars: Student's t 95% CI "
+                  "over repetitions (none with one repetition); grey cross-hatched: failed.")
 
 
 # -- paper 2 --------------------------------------------------------------------------------------
@@ -112,8 +125,17 @@ def _p2_bar(result: Analysis, load: str, out: Path, colors: dict) -> Figure:
     for offset, method, hatch in ((-width / 2, "GET", ""), (width / 2, "POST", "//")):
         sub = table[table["method"] == method].set_index("variant")
         vals = sub["average_ms"].reindex(variants).to_numpy(dtype="float64")
-        ax.bar(x + offset, np.nan_to_num(vals), width, color=[colors[v] for v in variants],
-               hatch=hatch, edgecolor="black", linewidth=0.5, label=method)
+        failed = (sub["status"].reindex(variants) == "failed").to_numpy()
+        bars = ax.bar(x + offset, np.nan_to_num(vals), width,
+                      color=[FAILED_COLOR if f else colors[v]
+                             for v, f in zip(variants, failed, strict=True)],
+                      hatch=hatch, edgecolor="black", linewidth=0.5, label=method)
+        for bar, is_failed in zip(bars, failed, strict=True):
+            if is_failed:
+                bar.set_hatch(hatch + FAILED_HATCH)
+                ax.annotate("failed", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                            textcoords="offset points", xytext=(0, 3), ha="center",
+                            va="bottom", fontsize=7)
     ax.set_xticks(x, [_short(v) for v in variants], fontsize=7)
     ax.set_ylabel("average execution time (ms)")
     ax.legend(title="plain: GET, hatched: POST", fontsize=8)
@@ -123,8 +145,9 @@ def _p2_bar(result: Analysis, load: str, out: Path, colors: dict) -> Figure:
     name = f"p2_{load}_bar.png"
     _save(fig, out / name)
     return Figure(name, f"Paper 2, {fig_no}averages — {label}", "paper2", (get_s, post_s),
-                  "Mean of successful requests pooled over repetitions; failures excluded and "
-                  "counted in the table.")
+                  "Mean of the latency samples pooled over repetitions (timeouts at their "
+                  "timeout); other failures excluded and counted in the table; grey "
+                  "cross-hatched: failed.")
 
 
 def _p2_line(result: Analysis, load: str, out: Path, colors: dict) -> Figure:
@@ -268,10 +291,15 @@ def throughput_latency_figure(result: Analysis, out: Path, colors: dict) -> Figu
     fig, axes = _grid(len(scenarios), 4, 3.4, 2.6, int(np.ceil(len(result.variants) / 3)))
     for ax, scenario in zip(axes.flat, scenarios, strict=False):
         sub = summary[summary["scenario"] == scenario]
-        c = [colors[v] for v in sub["variant"]]
+        failed = (sub["status"] == "failed").to_numpy()
+        c = [FAILED_COLOR if f else colors[v]
+             for v, f in zip(sub["variant"], failed, strict=True)]
         ax.vlines(sub["rps_median"], sub["p50_ms"], sub["p99_ms"], colors=c, lw=1)
         ax.scatter(sub["rps_median"], sub["p50_ms"], c=c, marker="o", s=18)
         ax.scatter(sub["rps_median"], sub["p99_ms"], c=c, marker="^", s=22)
+        for x, y in zip(sub["rps_median"][failed], sub["p99_ms"][failed], strict=True):
+            ax.annotate("failed", (x, y), textcoords="offset points", xytext=(3, 3),
+                        fontsize=6, color="dimgray")
         _log_if_wide(ax, "x", sub["rps_median"].to_numpy())
         _log_if_wide(ax, "y", np.r_[sub["p50_ms"].to_numpy(), sub["p99_ms"].to_numpy()])
         ax.set_title(scenario, fontsize=9)
@@ -280,13 +308,14 @@ def throughput_latency_figure(result: Analysis, out: Path, colors: dict) -> Figu
     for ax in axes[:, 0]:
         ax.set_ylabel("ms: ● p50  ▲ p99", fontsize=8)
     for ax in axes[-1, :]:
-        ax.set_xlabel("req/s (median)", fontsize=8)
+        ax.set_xlabel("goodput req/s (median)", fontsize=8)
     _variant_legend(fig, result.variants, colors)
     name = "throughput_latency.png"
     _save(fig, out / name)
     return Figure(name, "Throughput versus latency", "throughput_latency", tuple(scenarios),
-                  "Each variant: median achieved req/s against p50 (●) and p99 (▲) latency, "
-                  "one panel per scenario. Down and to the right is better.")
+                  "Each variant: median goodput (successful req/s) against p50 (●) and p99 (▲) "
+                  "latency, one panel per scenario; failed cells grey and labelled. Down and to "
+                  "the right is better.")
 
 
 TIMELINE_ROWS = (("throughput_rps", "completed req/s"), ("server_cpu_pct", "server CPU %"),

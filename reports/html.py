@@ -48,7 +48,7 @@ def context(result: Analysis, figures: Sequence[Figure]) -> dict[str, Any]:
     serious = v[v["severity"].isin(["error", "warning"])]
     flagged = [name for name, spec in (run.meta.get("variants") or {}).items()
                if isinstance(spec, dict) and spec.get("honours_parallelism") is False]
-    heads = analysis.headlines(result.summary, result.pairwise)
+    heads = analysis.headlines(result.summary, result.comparisons)
     by_section: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in SECTIONS}
     for fig in figures:
         by_section.setdefault(fig.section, []).append(_figure_context(fig, v))
@@ -71,8 +71,10 @@ def context(result: Analysis, figures: Sequence[Figure]) -> dict[str, Any]:
                    for h, part in render_md.paper1_sections(result)],
         "paper2": [(h, _table(tables.PAPER2_VIEW, part))
                    for h, part in render_md.paper2_sections(result)],
-        "pairwise": [(h, _table(tables.PAIRWISE_VIEW, part))
-                     for h, part in render_md.pairwise_sections(result)],
+        "pairwise": [(h, _table(tables.COMPARISON_VIEW, part))
+                     for h, part in render_md.comparison_sections(result)],
+        "summary_note": render_md.SUMMARY_NOTE, "comparison_note": render_md.COMPARISON_NOTE,
+        "paper2_note": render_md.PAPER2_NOTE,
         "efficiency": _table(tables.EFFICIENCY_VIEW, result.summary),
         "sections": [(key, title, by_section.get(key, [])) for key, title in SECTIONS],
         "facts": provenance.run_facts(run.meta),

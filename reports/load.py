@@ -3,8 +3,10 @@
 Nothing here computes a statistic; it only reads, types and aligns the data:
 
 * ``cells``    one row per repetition folder (``cell_id``): its summary.json keys, what was found;
-* ``requests`` one row per request: ``cell_id, seq, t_s, latency_ms, ok`` (``latency_ms`` is NaN
-  for failures, which are never latency samples);
+* ``requests`` one row per request: ``cell_id, seq, t_s, latency_ms, ok, censored``: ``ok`` for a
+  success; ``censored`` for a timed-out request, whose ``latency_ms`` is the time it was abandoned
+  (a lower bound of its latency); ``latency_ms`` is NaN for every other failure, which is counted
+  but never a latency sample;
 * ``monitors`` one row per monitor sample:
   ``cell_id, side, t_s, scope, pid, cpu_percent, rss_bytes``.
 
@@ -21,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from client.constants import SUMMARY_SCHEMA_VERSION, TIMEOUT
 
 REQUEST_COLUMNS = ("seq", "scheduled_ns", "sent_ns", "done_ns", "error")  # read; others ignored
 MONITOR_COLUMNS = ("ts_ns", "scope", "pid", "cpu_percent", "rss_bytes")
@@ -108,13 +112,15 @@ def read_requests(path: Path, model: str | None = None) -> tuple[pd.DataFrame, s
 
 def _requests_frame(cell_id: int, raw: pd.DataFrame, t0: int) -> pd.DataFrame:
     failed = raw["error"].notna().to_numpy() | raw["done_ns"].isna().to_numpy()
+    censored = (raw["error"] == TIMEOUT).fillna(False).to_numpy(dtype=bool) \
+        & raw["done_ns"].notna().to_numpy()
     latency = (raw["done_ns"] - raw["start_ns"]).to_numpy(dtype="float64", na_value=np.nan) / 1e6
-    latency[failed] = np.nan
+    latency[failed & ~censored] = np.nan
     done = raw["done_ns"].fillna(raw["start_ns"])
     t_s = (done - t0).to_numpy(dtype="float64", na_value=np.nan) / 1e9
     return pd.DataFrame({"cell_id": np.full(len(raw), cell_id, dtype="int32"),
                          "seq": raw["seq"].to_numpy(), "t_s": t_s, "latency_ms": latency,
-                         "ok": ~failed})
+                         "ok": ~failed, "censored": censored})
 
 
 def read_monitor(path: Path) -> tuple[pd.DataFrame | None, str | None]:
@@ -150,13 +156,21 @@ def _cell_row(cell_id: int, variant: str, scenario: str, rep: int, folder: Path,
         "engine": s.get("engine"), "summary_requests": s.get("requests"),
         "summary_errors": s.get("errors"),
         "error_classes": dict(s.get("error_classes") or {}),
-        "achieved_rps": s.get("achieved_rps"), "started_ns": s.get("started_ns"),
+        "achieved_rps": s.get("achieved_rps"), "attempted_rps": s.get("attempted_rps"),
+        "schema_version": _schema_version(s) if summary is not None else None,
+        "max_error_rate": s.get("max_error_rate"), "started_ns": s.get("started_ns"),
         "ended_ns": s.get("ended_ns"), "summary_mean_ms": lat.get("mean"),
         "client_cpu_pct": s.get("client_cpu_pct"),
         "warnings": [str(w) for w in (s.get("warnings") or [])],
         "status": s.get("status") if s.get("status") in ("ok", "degraded", "failed") else None,
         "has_summary": summary is not None,
     }
+
+
+def _schema_version(summary: dict[str, Any]) -> int:
+    """summary.json's schema: 1 when absent (before goodput and censoring)."""
+    version = summary.get("schema_version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else 1
 
 
 def discover_cells(run_dir: Path) -> list[tuple[str, str, int, Path]]:
@@ -187,6 +201,10 @@ def load_run(run_dir: Path | str) -> Run:
         summary, s_problem = _read_json(folder / "summary.json")
         row = _cell_row(cell_id, variant, scenario, rep, folder, summary, meta_variants)
         cell_problems = [s_problem] if s_problem else []
+        if summary is not None and _schema_version(summary) > SUMMARY_SCHEMA_VERSION:
+            cell_problems.append(f"summary.json schema_version {_schema_version(summary)} is "
+                                 f"newer than this report reads ({SUMMARY_SCHEMA_VERSION}): "
+                                 "update fwbench to read it")
         raw, r_problem = read_requests(folder / "requests.csv", row["model"])
         if r_problem:
             cell_problems.append(r_problem)
@@ -231,7 +249,7 @@ def load_run(run_dir: Path | str) -> Run:
     requests = (pd.concat(req_frames, ignore_index=True) if req_frames else pd.DataFrame(
         {"cell_id": pd.Series(dtype="int32"), "seq": pd.Series(dtype="int64"),
          "t_s": pd.Series(dtype="float64"), "latency_ms": pd.Series(dtype="float64"),
-         "ok": pd.Series(dtype="bool")}))
+         "ok": pd.Series(dtype="bool"), "censored": pd.Series(dtype="bool")}))
     monitors = (pd.concat(mon_frames, ignore_index=True) if mon_frames else pd.DataFrame(
         columns=["cell_id", "side", "t_s", "scope", "pid", "cpu_percent", "rss_bytes"]))
     return Run(run_dir, meta, cells, requests, monitors, problems)

@@ -2,45 +2,57 @@
 
 from __future__ import annotations
 
-from reports.constants import (
-    ALPHA,
-    BOOTSTRAP_RESAMPLES,
-    CI_LEVEL,
+from client.validity import (
     CLIENT_CPU_WARN_PCT,
-    HIGH_CV,
-    MWU_MAX_SAMPLES,
-    PERCENTILES,
+    LATENESS_P99_WARN_MS,
+    MAX_ERROR_RATE,
+    P999_MIN_SAMPLES,
     RATE_SHORTFALL,
-    RNG_SEED,
+    STALL_GAP_FACTOR,
+    STALL_GAP_S,
+    TAIL_MAX_OVER_P99,
+    TAIL_MIN_EXCESS_MS,
 )
+from reports.constants import ALPHA, CI_LEVEL, HIGH_CV, MIN_REPS, PERCENTILES
 
 METHOD_NOTES: tuple[str, ...] = (
     "Latency = done_ns − scheduled_ns in open loop (counted from the schedule, so server stalls "
     "are not hidden: no coordinated omission) and done_ns − sent_ns in closed loop.",
-    "A request with a non-empty error is a failure: counted in errors, never a latency sample.",
+    "Throughput is goodput: successful responses per second (the client's achieved_rps). Failed "
+    "requests are counted in errors and the error rate, never as throughput; a dead server "
+    "scores 0. Attempted req/s (every completion) is in summary.csv beside it.",
+    "A timed-out request enters the latency statistics at the time it was abandoned (at least "
+    "the timeout): its true latency is longer, so a row with timeouts shows its mean and "
+    "percentiles as lower bounds (≥) and counts them as censored. Other failures (refused, "
+    "reset, HTTP errors) are counted and left out of latency.",
+    f"A cell whose error rate is above {MAX_ERROR_RATE:.0%} is failed: shown as failed in every "
+    "table and figure, never ranked, compared or called faster. A failed repetition is left out "
+    "of the confidence intervals and comparisons of its variant.",
     "Percentiles " + ", ".join(f"{k} ({v:g})" for k, v in PERCENTILES.items())
-    + " use numpy's linear interpolation over all successful requests of all repetitions.",
-    f"Confidence intervals: {CI_LEVEL:.0%} percentile bootstrap of the mean over repetition "
-    f"means ({BOOTSTRAP_RESAMPLES:,} resamples, seed {RNG_SEED}). The repetition (fresh server, "
-    "fresh database) is the independent unit; requests within a repetition are autocorrelated, "
-    "so resampling them would give intervals that are too narrow. With one repetition the CI is "
-    "left blank. With few repetitions (< 5) percentile-bootstrap intervals are narrow: read them "
-    "as a lower bound on the uncertainty.",
-    "Throughput (req/s) per repetition is the client's achieved_rps; the table shows the median "
-    "over repetitions.",
-    "Pairwise comparisons: Welch's t-test on repetition means (each mean averages many requests, "
-    "so it is close to normal; the t distribution suits few repetitions), p-values "
-    f"Holm-corrected within each scenario, significant when below {ALPHA}. With one repetition "
-    f"on either side, a Mann-Whitney U test on up to {MWU_MAX_SAMPLES:,} per-request latencies "
-    "per side is used instead; it ignores between-run variation and is indicative only.",
+    + " use numpy's linear interpolation over the pooled latency samples of all repetitions; "
+    f"p99.9 is given only with at least {P999_MIN_SAMPLES:,} samples (n/a otherwise), and "
+    "every row says how many samples (n) its percentiles rest on.",
+    f"Confidence intervals: Student's t {CI_LEVEL:.0%} interval of the mean over repetition "
+    "means. The repetition (fresh server, fresh database) is the independent unit; requests "
+    "within a repetition are autocorrelated, so they are never treated as independent samples. "
+    "With one repetition the CI is blank; with two it is wide (t with one degree of freedom).",
+    f"Comparisons: Welch's t-test on repetition means, p-values Holm-corrected within each "
+    f"scenario, significant below {ALPHA}; the ratio B/A of means gets Fieller's interval with "
+    "the same t quantile, so it excludes 1 exactly when the unadjusted test rejects; the "
+    "verdict's direction is the sign of the tested difference, so it cannot contradict the "
+    f"test. With fewer than {MIN_REPS} repetitions on either side: no claim (insufficient_reps).",
     "Paper 2 improvement % = (slowest average − average) / slowest average × 100, against the "
-    "slowest row of the table (its Table 2 checks out with this definition; its Table 1 does "
-    "not follow any single definition). Outliers: values outside [Q1 − 1.5·IQR, Q3 + 1.5·IQR] "
-    "of the pooled successful latencies.",
-    f"Validity warnings: client CPU ≥ {CLIENT_CPU_WARN_PCT:g}%, open-loop achieved rate "
-    f"below {RATE_SHORTFALL:.0%} of target, coefficient of variation of repetition means above "
-    f"{HIGH_CV:.0%}, failed requests, missing cells, files or repetitions, degraded or failed "
-    "cells, servers that do not honour the parallelism setting.",
+    "slowest row of the table that did not fail (its Table 2 checks out with this definition; "
+    "its Table 1 does not follow any single definition). Outliers: values outside "
+    "[Q1 − 1.5·IQR, Q3 + 1.5·IQR] of the pooled latency samples.",
+    f"Validity warnings (one set of rules, shared by client and report): client CPU ≥ "
+    f"{CLIENT_CPU_WARN_PCT:g}% of a core; open loop: sent or goodput rate more than "
+    f"{RATE_SHORTFALL:.0%} under target, send lateness p99 above {LATENESS_P99_WARN_MS:g} ms; "
+    f"closed loop: a stall (no completion for more than {STALL_GAP_S:g} s and "
+    f"{STALL_GAP_FACTOR:g}× the median gap), a tail (max above {TAIL_MAX_OVER_P99:g}× p99 and "
+    f"{TAIL_MIN_EXCESS_MS:g} ms beyond it); failed or timed-out requests; coefficient of "
+    f"variation of repetition means above {HIGH_CV:.0%}; missing cells, files or repetitions; "
+    "servers that do not honour the parallelism setting.",
     "Requests per CPU-second = successful requests / CPU-seconds of the server's process tree "
     "(monitor cpu_percent summed over processes per sample, integrated over time); median over "
     "repetitions.",

@@ -10,7 +10,10 @@ import pandas as pd
 
 from reports import provenance, tables
 from reports.constants import (
-    BOOTSTRAP_RESAMPLES,
+    ALPHA,
+    COMPARISON_COLUMNS,
+    COMPARISON_EXTRA_COLUMNS,
+    MIN_REPS,
     PAPER1_FIGURES,
     PAPER2_LOADS,
     PAPER2_TABLES,
@@ -29,6 +32,11 @@ def write_summary_csv(summary: pd.DataFrame, path: Path) -> None:
                                                                float_format="%.6g")
 
 
+def write_comparisons_csv(comparisons: pd.DataFrame, path: Path) -> None:
+    comparisons[[*COMPARISON_COLUMNS, *COMPARISON_EXTRA_COLUMNS]].to_csv(
+        path, index=False, float_format="%.6g")
+
+
 def paper1_sections(result: Analysis) -> list[tuple[str, pd.DataFrame]]:
     """(heading, display frame) per paper-1 figure present, in the paper's order."""
     out = []
@@ -38,6 +46,8 @@ def paper1_sections(result: Analysis) -> list[tuple[str, pd.DataFrame]]:
             continue
         unit = "req/s" if metric == "rps" else "ms"
         part = tables.with_ci(part, "ci95_low", "ci95_high", "ci")
+        if metric != "rps":
+            part = tables.latency_text(part, ("value",))
         out.append((f"Fig. {number} — {title} ({unit}, {scenario})", part))
     return out
 
@@ -52,14 +62,33 @@ def paper2_sections(result: Analysis) -> list[tuple[str, pd.DataFrame]]:
     return out
 
 
-def pairwise_sections(result: Analysis) -> list[tuple[str, pd.DataFrame]]:
-    pw = tables.with_ci(result.pairwise, "ratio_ci95_low", "ratio_ci95_high", "ci", 3)
-    return [(s, pw[pw["scenario"] == s]) for s in result.scenarios
-            if (pw["scenario"] == s).any()]
+def comparison_sections(result: Analysis) -> list[tuple[str, pd.DataFrame]]:
+    shown = tables.comparison_display(result.comparisons)
+    return [(s, shown[shown["scenario"] == s]) for s in result.scenarios
+            if (shown["scenario"] == s).any()]
 
 
 def summary_display(summary: pd.DataFrame) -> pd.DataFrame:
-    return tables.with_ci(summary, "ci95_low_ms", "ci95_high_ms", "ci95_ms")
+    return tables.latency_text(tables.with_ci(summary, "ci95_low_ms", "ci95_high_ms", "ci95_ms"))
+
+
+SUMMARY_NOTE = (
+    "Goodput counts successful responses only; failed requests are counted in *errors*. "
+    "Latency statistics are pooled over the latency samples of all repetitions: successes, and "
+    "timed-out requests at the time they were abandoned (then the figures are lower bounds, "
+    "marked ≥); other failures are never averaged in. *n* is the number of samples; p99.9 needs "
+    "10,000 (else n/a). The 95% CI is Student's t over the means of the repetitions that did "
+    "not fail; with one repetition it is blank (–). A *failed* row is never ranked or compared.")
+PAPER2_NOTE = (
+    "Average over the latency samples (ms, the paper used seconds; ≥ when timed-out requests "
+    "are in it); improvement = (slowest − average) / slowest across the rows that did not fail "
+    "(the slowest is the baseline; failed rows are not ranked); outliers outside "
+    "[Q1 − 1.5·IQR, Q3 + 1.5·IQR].")
+COMPARISON_NOTE = (
+    f"B/A = ratio of mean latency (mean of repetition means) with Fieller's 95% interval; "
+    f"Welch's t-test on repetition means, Holm-corrected within each scenario, significant "
+    f"below α = {ALPHA}; the verdict's direction is that of the tested difference. With fewer "
+    f"than {MIN_REPS} repetitions on a side there is no claim. Failed variants are left out.")
 
 
 def write_tables_md(result: Analysis, path: Path, figures: Sequence[Figure] = ()) -> None:
@@ -72,33 +101,27 @@ def write_tables_md(result: Analysis, path: Path, figures: Sequence[Figure] = ()
               f"{len(result.reps)} repetition(s); validity: {n_err} error(s), "
               f"{n_warn} warning(s).", ""]
     lines += ["## Validity (read first)", "", tables.VALIDITY_VIEW.markdown(v)]
-    lines += ["## Summary", "", "Latency statistics pooled over the successful requests of all "
-              "repetitions; failed requests are counted in *errors* and never averaged in. "
-              "The 95% CI is a bootstrap interval of the mean over repetition means "
-              f"({BOOTSTRAP_RESAMPLES:,} resamples); with one repetition it is blank (–).", "",
+    lines += ["## Summary", "", SUMMARY_NOTE, "",
               tables.SUMMARY_VIEW.markdown(summary_display(result.summary))]
     p1 = paper1_sections(result)
     if p1:
         lines += ["## Paper 1 (Bednarz & Miłosz) view", "",
-                  "Mean over repetitions, as the paper averaged its five runs; 95% bootstrap CI "
-                  "over repetitions.", ""]
+                  "Mean over the repetitions that did not fail, as the paper averaged its five "
+                  "runs; Student's t 95% CI over repetitions; throughput is goodput.", ""]
         for heading, part in p1:
             lines += [f"### {heading}", "", tables.PAPER1_VIEW.markdown(part)]
     p2 = paper2_sections(result)
     if p2:
         lines += ["## Paper 2 (Malatjie & Faniso-Myaka) view", "",
-                  "Average over successful requests (ms, the paper used seconds); improvement = "
-                  "(slowest − average) / slowest across all rows of the table (the slowest row "
-                  "is the baseline); outliers outside [Q1 − 1.5·IQR, Q3 + 1.5·IQR].", ""]
+                  PAPER2_NOTE, ""]
         for heading, part in p2:
             lines += [f"### {heading}", "", tables.PAPER2_VIEW.markdown(part)]
-    pw = pairwise_sections(result)
+    pw = comparison_sections(result)
     if pw:
-        lines += ["## Pairwise comparisons", "",
-                  "B/A = ratio of mean latency (mean of repetition means); verdict at α = 0.05 "
-                  "after Holm correction within each scenario.", ""]
+        lines += ["## Pairwise comparisons", "", COMPARISON_NOTE + " (report/comparisons.csv)",
+                  ""]
         for heading, part in pw:
-            lines += [f"### {heading}", "", tables.PAIRWISE_VIEW.markdown(part)]
+            lines += [f"### {heading}", "", tables.COMPARISON_VIEW.markdown(part)]
     lines += ["## Efficiency", "", tables.EFFICIENCY_VIEW.markdown(result.summary)]
     if figures:
         lines += ["## Figures", ""]

@@ -1,32 +1,27 @@
 """Numeric primitives: arrays in, numbers out. Pure, deterministic (seeded), no I/O.
 
-Statistical choices (also printed in the report's Method section):
+Statistical choices (also printed in the report's Method section and docs/methodology.md):
 
-* percentiles use numpy's ``linear`` method over the pooled successful requests;
-* confidence intervals are percentile-bootstrap intervals of the mean *over repetitions* — the
-  repetition (fresh server, fresh database) is the independent unit; requests inside one
-  repetition share server state and are autocorrelated, so resampling requests would give
-  intervals that are far too narrow;
-* significance: Welch's t-test on repetition means (each mean averages thousands of requests, so
-  it is close to normal by the central limit theorem, and the t distribution is right for the
-  small number of repetitions), Holm-corrected within a family of comparisons. With a single
-  repetition on either side, a Mann-Whitney U test on (sub-sampled) per-request latencies is used
-  instead and labelled as indicative only.
+* percentiles use numpy's ``linear`` method over the pooled latency samples;
+* the repetition (fresh server, fresh database) is the independent unit: requests inside one
+  repetition share server state and are autocorrelated, so every interval and test works on
+  repetition-level values (repetition means), never on pooled requests;
+* confidence interval of a mean over repetitions: Student's t (exact 95% coverage for normal
+  repetition means, which averages of thousands of requests are close to);
+* comparison of two sets of repetitions: Welch's t-test; the ratio mean(B)/mean(A) gets Fieller's
+  interval with the same t quantile and degrees of freedom, so the interval excludes 1 exactly
+  when the unadjusted test rejects; the direction of a verdict is the sign of the tested
+  difference, which is the side of 1 the ratio is on: a verdict cannot contradict its test.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import stats as sps
 
-from reports.constants import (
-    BOOTSTRAP_RESAMPLES,
-    CI_LEVEL,
-    MWU_MAX_SAMPLES,
-    PERCENTILES,
-    QUANTILE_METHOD,
-    RNG_SEED,
-)
+from reports.constants import CI_LEVEL, PERCENTILES, QUANTILE_METHOD, RNG_SEED
 
 NAN = float("nan")
 
@@ -40,73 +35,64 @@ def percentiles(values: np.ndarray) -> dict[str, float]:
     return dict(zip(PERCENTILES, (float(q) for q in qs), strict=True))
 
 
-def bootstrap_mean_ci(values: np.ndarray, *, level: float = CI_LEVEL,
-                      resamples: int = BOOTSTRAP_RESAMPLES,
-                      seed: int = RNG_SEED) -> tuple[float, float]:
-    """Percentile-bootstrap CI of the mean of ``values``; (NaN, NaN) with fewer than 2 values."""
+def _finite(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype="float64")
-    values = values[np.isfinite(values)]
-    if values.size < 2:
+    return values[np.isfinite(values)]
+
+
+def t_mean_ci(values: np.ndarray, *, level: float = CI_LEVEL) -> tuple[float, float]:
+    """Student's t interval of the mean of ``values``; (NaN, NaN) with fewer than 2 values."""
+    values = _finite(values)
+    n = values.size
+    if n < 2:
         return NAN, NAN
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, values.size, (resamples, values.size))].mean(axis=1)
-    alpha = (1 - level) / 2
-    low, high = np.quantile(means, [alpha, 1 - alpha])
-    return float(low), float(high)
+    half = float(sps.t.ppf(0.5 + level / 2, n - 1)) * float(values.std(ddof=1)) / math.sqrt(n)
+    mean = float(values.mean())
+    return mean - half, mean + half
 
 
-def bootstrap_ratio_ci(a: np.ndarray, b: np.ndarray, *, level: float = CI_LEVEL,
-                       resamples: int = BOOTSTRAP_RESAMPLES,
-                       seed: int = RNG_SEED) -> tuple[float, float, float]:
-    """mean(b)/mean(a) and its percentile-bootstrap CI (each sample resampled on its own).
-
-    The CI is (NaN, NaN) unless both samples have at least 2 values.
-    """
-    a = np.asarray(a, dtype="float64")
-    b = np.asarray(b, dtype="float64")
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    if a.size == 0 or b.size == 0 or a.mean() == 0:
-        return NAN, NAN, NAN
-    ratio = float(b.mean() / a.mean())
+def welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Welch's t statistic for mean(b) - mean(a), its degrees of freedom and the two-sided
+    p-value; NaNs with fewer than 2 values on a side."""
+    a, b = _finite(a), _finite(b)
     if a.size < 2 or b.size < 2:
-        return ratio, NAN, NAN
-    rng = np.random.default_rng(seed)
-    ma = a[rng.integers(0, a.size, (resamples, a.size))].mean(axis=1)
-    mb = b[rng.integers(0, b.size, (resamples, b.size))].mean(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = mb / ma
-    alpha = (1 - level) / 2
-    low, high = np.nanquantile(ratios, [alpha, 1 - alpha])
-    return ratio, float(low), float(high)
+        return NAN, NAN, NAN
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    diff = float(b.mean() - a.mean())
+    if va + vb == 0:  # no spread at all: equal means do not differ, others differ for sure
+        dof = float(a.size + b.size - 2)
+        return (0.0, dof, 1.0) if diff == 0 else (math.copysign(math.inf, diff), dof, 0.0)
+    t = diff / math.sqrt(va + vb)
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    return float(t), float(dof), float(2 * sps.t.sf(abs(t), dof))
 
 
 def welch_p(a: np.ndarray, b: np.ndarray) -> float:
     """Two-sided Welch t-test p-value; NaN with fewer than 2 values per side."""
-    a = np.asarray(a, dtype="float64")
-    b = np.asarray(b, dtype="float64")
-    if a.size < 2 or b.size < 2:
-        return NAN
+    return welch(a, b)[2]
+
+
+def fieller_ratio_ci(a: np.ndarray, b: np.ndarray, *,
+                     level: float = CI_LEVEL) -> tuple[float, float, float]:
+    """mean(b)/mean(a) and Fieller's interval for it (independent samples, unequal variances,
+    Welch's degrees of freedom). The interval is (NaN, NaN) with fewer than 2 values on a side,
+    and (-inf, inf) when mean(a) is not clearly away from 0 (the ratio is then unbounded)."""
+    a, b = _finite(a), _finite(b)
+    if a.size == 0 or b.size == 0 or a.mean() == 0:
+        return NAN, NAN, NAN
+    ma, mb = float(a.mean()), float(b.mean())
+    ratio = mb / ma
+    _, dof, _ = welch(a, b)
+    if not np.isfinite(dof):
+        return ratio, NAN, NAN
     va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    if va + vb == 0:
-        return 1.0 if a[0] == b[0] else 0.0
-    t = (a.mean() - b.mean()) / np.sqrt(va + vb)
-    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
-    return float(2 * sps.t.sf(abs(t), dof))
-
-
-def mann_whitney_p(x: np.ndarray, y: np.ndarray, *, max_samples: int = MWU_MAX_SAMPLES,
-                   seed: int = RNG_SEED) -> float:
-    """Two-sided Mann-Whitney U p-value on at most ``max_samples`` values per side."""
-    x = np.asarray(x, dtype="float64")
-    y = np.asarray(y, dtype="float64")
-    if x.size == 0 or y.size == 0:
-        return NAN
-    rng = np.random.default_rng(seed)
-    if x.size > max_samples:
-        x = rng.choice(x, max_samples, replace=False)
-    if y.size > max_samples:
-        y = rng.choice(y, max_samples, replace=False)
-    return float(sps.mannwhitneyu(x, y, alternative="two-sided").pvalue)
+    q2 = float(sps.t.ppf(0.5 + level / 2, dof)) ** 2
+    qa = ma * ma - q2 * va
+    if qa <= 0:
+        return ratio, -math.inf, math.inf
+    disc = (ma * mb) ** 2 - qa * (mb * mb - q2 * vb)
+    root = math.sqrt(max(disc, 0.0))
+    return ratio, (ma * mb - root) / qa, (ma * mb + root) / qa
 
 
 def holm(pvalues: np.ndarray) -> np.ndarray:
@@ -197,17 +183,3 @@ def coefficient_of_variation(values: np.ndarray) -> float:
     if values.size < 2 or values.mean() == 0:
         return NAN
     return float(values.std(ddof=1) / values.mean())
-
-
-def significance(rep_means_a: np.ndarray, rep_means_b: np.ndarray, latencies_a: np.ndarray,
-                 latencies_b: np.ndarray) -> tuple[str, float]:
-    """The test used to compare two variants (or runs) and its p-value.
-
-    Welch's t-test on repetition means when both sides have two or more repetitions (requests of
-    one repetition share server state and are not independent); with a single repetition, a
-    Mann-Whitney U test on the requests, labelled indicative.
-    """
-    if rep_means_a.size >= 2 and rep_means_b.size >= 2:
-        return "welch_t_rep_means", welch_p(rep_means_a, rep_means_b)
-    return ("mann_whitney_requests (1 rep: indicative)",
-            mann_whitney_p(latencies_a, latencies_b))

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports.constants import PERCENTILES
+from client.recorder import result_from_csv
+from client.summary import cell_figures, load_summary
 
 T0_NS = 1_760_000_000_000_000_000  # 2025-10-09, an arbitrary fixed epoch
 
@@ -96,43 +97,44 @@ def write_cell(folder: Path, *, variant: str, scenario: str, rep: int, latency_m
                server: str | None = None, spec: ScenarioSpec | None = None,
                t0_ns: int = T0_NS, rate: float | None = None, status: str | None = None,
                warnings: Sequence[str] = (), monitors: bool = True,
-               client_cpu_pct: float = 35.0, seed: int = 0,
+               client_cpu_pct: float = 35.0, seed: int = 0, error_class: str = "timeout",
+               timeout_s: float | None = None,
                extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Write one repetition folder; ``failed`` marks requests that fail (class ``timeout``)."""
+    """Write one repetition folder. ``failed`` marks requests that fail with ``error_class``; a
+    failed request's ``latency_ms`` is the time it took to fail (for a timeout: when it was
+    abandoned). summary.json's figures come from the client's own summary code, so they are what
+    the client would have written for these rows; ``status`` and ``warnings`` add to them."""
     spec = spec or SCENARIOS.get(scenario, ScenarioSpec("GET", "/", "closed", concurrency=1))
     latency_ms = np.asarray(latency_ms, dtype="float64")
     n = len(latency_ms)
     failed = np.zeros(n, bool) if failed is None else np.asarray(failed, bool)
     folder.mkdir(parents=True, exist_ok=True)
     t = _timings(latency_ms, spec, t0_ns, rate)
-    error = np.where(failed, "timeout", "")
+    error = np.where(failed, error_class, "")
+    status_codes = np.where(failed, 500 if error_class == "http_5xx" else 0, 200)
     frame = pd.DataFrame({
         "seq": np.arange(1, n + 1), "worker": t["worker"],
         "scheduled_ns": t["scheduled"] if t["scheduled"] is not None else "",
-        "sent_ns": t["sent"], "done_ns": t["done"], "status": np.where(failed, 0, 200),
+        "sent_ns": t["sent"], "done_ns": t["done"], "status": status_codes,
         "bytes": np.where(failed, 0, 64), "error": error})
     frame.to_csv(folder / "requests.csv", index=False)
-    ok = latency_ms[~failed]
-    started = int(t["scheduled"][0] if t["scheduled"] is not None else t["sent"].min()) if n \
-        else t0_ns
-    ended = int(t["done"].max()) if n else t0_ns
-    duration = max((ended - started) / 1e9, 1e-9)
-    stats = {k: float(np.percentile(ok, q)) for k, q in PERCENTILES.items()} if len(ok) else {}
+    result = result_from_csv(folder / "requests.csv", spec.model)
+    target = (rate or spec.rate) if spec.model == "open" else None
+    load = load_summary(result, target, client_cpu_pct, {}, timeout_s)
     default_stack, _, default_server = variant.partition("-")
     summary = {
         "variant": variant, "stack": stack or default_stack, "server": server or default_server,
         "scenario": scenario, "rep": rep, "method": spec.method, "path": spec.path,
         "model": spec.model, "rate": rate or spec.rate, "concurrency": spec.concurrency,
-        "iterations": n, "duration_s": None, "requests": n, "errors": int(failed.sum()),
-        "error_classes": {"timeout": int(failed.sum())} if failed.any() else {},
-        "achieved_rps": len(ok) / duration, "started_ns": started, "ended_ns": ended,
-        "latency_ms": {"mean": float(ok.mean()) if len(ok) else None, **stats,
-                       "max": float(ok.max()) if len(ok) else None},
-        "client_cpu_pct": client_cpu_pct, "warnings": list(warnings),
-        "status": status or ("degraded" if failed.any() else "ok"), "engine": "fast",
-        **(extra or {}),
+        "iterations": n, "duration_s": None, **cell_figures(load), "engine": "fast",
+        "timeout_s": timeout_s,
     }
+    summary["warnings"] = [*warnings, *summary["warnings"]]
+    if status is not None:
+        summary["status"] = status
+    summary.update(extra or {})
     (folder / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    started, ended = summary["started_ns"] or t0_ns, summary["ended_ns"] or t0_ns
     if monitors and n:
         rng = np.random.default_rng(seed)
         _monitor(started, ended, [1000 + rep, 1001 + rep, 1002 + rep], 40.0, 50e6, rng).to_csv(

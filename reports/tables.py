@@ -32,6 +32,13 @@ def fmt_pct(x: object) -> str:
     return f"{float(x):.2f}%"  # type: ignore[arg-type]
 
 
+def fmt_pct100(x: object) -> str:
+    """A fraction as a percentage ("1.25%")."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return f"{100 * float(x):.2f}%"  # type: ignore[arg-type]
+
+
 def fmt_p(x: object) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
@@ -40,6 +47,8 @@ def fmt_p(x: object) -> str:
 
 def fmt_ci(low: object, high: object, digits: int = 2) -> str:
     f = fmt_num(digits)
+    if low == -math.inf and high == math.inf:
+        return "unbounded"
     if f(low) == "–":
         return "–"
     return f"{f(low)} – {f(high)}"
@@ -121,30 +130,63 @@ def with_ci(df: pd.DataFrame, low: str, high: str, name: str, digits: int = 2) -
 
 
 MS = fmt_num(2)
+LATENCY_COLUMNS = ("mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms")
+
+
+def latency_text(df: pd.DataFrame, columns: Sequence[str] = LATENCY_COLUMNS,
+                 digits: int = 2) -> pd.DataFrame:
+    """``df`` with its latency ``columns`` as text: "≥ " before the figures of rows with censored
+    (timed-out) samples, since they are lower bounds; "n/a" for a percentile left out for lack of
+    samples beyond it (p99.9 below 10,000 samples); "–" where there is no sample at all."""
+    if df.empty:
+        return df
+    out = df.copy()
+    f = fmt_num(digits)
+    censored = (pd.to_numeric(df["censored"], errors="coerce").fillna(0) > 0 if "censored" in df
+                else pd.Series(False, index=df.index))
+    samples = (pd.to_numeric(df["latency_samples"], errors="coerce").fillna(0)
+               if "latency_samples" in df else pd.Series(1, index=df.index))
+    for col in columns:
+        if col not in df:
+            continue
+        texts = []
+        for value, bound, n in zip(df[col], censored, samples, strict=True):
+            text = f(value)
+            if text == "–" and n > 0:
+                text = "n/a"
+            elif text not in ("–", "n/a") and bound:
+                text = "≥ " + text
+            texts.append(text)
+        out[col] = texts
+    return out
+
+
 SUMMARY_VIEW = View(
     {"variant": "variant", "scenario": "scenario", "reps": "reps", "requests": "requests",
-     "errors": "errors", "rps_median": "req/s (median)", "mean_ms": "mean ms",
-     "ci95_ms": "95% CI of mean ms", "p50_ms": "p50", "p90_ms": "p90", "p99_ms": "p99",
-     "p999_ms": "p99.9", "max_ms": "max", "status": "status", "warnings": "warnings"},
-    {"reps": fmt_int, "requests": fmt_int, "errors": fmt_int, "rps_median": fmt_num(1),
-     "mean_ms": MS, "p50_ms": MS, "p90_ms": MS, "p99_ms": MS, "p999_ms": MS, "max_ms": MS,
-     "warnings": fmt_int},
-    ("reps", "requests", "errors", "rps_median", "mean_ms", "p50_ms", "p90_ms", "p99_ms",
-     "p999_ms", "max_ms", "warnings"))
-PAPER1_VIEW = View({"variant": "variant", "reps": "reps", "value": "value", "ci": "95% CI"},
+     "errors": "errors", "error_rate": "error rate", "rps_median": "goodput req/s (median)",
+     "mean_ms": "mean ms", "ci95_ms": "95% CI of mean ms", "p50_ms": "p50", "p90_ms": "p90",
+     "p99_ms": "p99", "p999_ms": "p99.9", "max_ms": "max", "latency_samples": "n",
+     "status": "status", "warnings": "warnings"},
+    {"reps": fmt_int, "requests": fmt_int, "errors": fmt_int, "error_rate": fmt_pct100,
+     "rps_median": fmt_num(1), "mean_ms": MS, "p50_ms": MS, "p90_ms": MS, "p99_ms": MS,
+     "p999_ms": MS, "max_ms": MS, "latency_samples": fmt_int, "warnings": fmt_int},
+    ("reps", "requests", "errors", "error_rate", "rps_median", "mean_ms", "p50_ms", "p90_ms",
+     "p99_ms", "p999_ms", "max_ms", "latency_samples", "warnings"))
+PAPER1_VIEW = View({"variant": "variant", "reps": "reps", "value": "value", "ci": "95% CI",
+                    "status": "status"},
                    {"reps": fmt_int, "value": fmt_num(2)}, ("reps", "value"))
 PAPER2_VIEW = View(
     {"label": "Framework & method", "average_ms": "Average time (ms)",
      "improvement": "Improvement", "outliers": "Number of outliers (1.5×IQR)", "n": "samples",
-     "errors": "failed (excluded)"},
+     "errors": "failed requests", "status": "status"},
     {"average_ms": fmt_num(3), "outliers": fmt_int, "n": fmt_int, "errors": fmt_int},
     ("average_ms", "improvement", "outliers", "n", "errors"))
-PAIRWISE_VIEW = View(
-    {"a": "A", "b": "B", "mean_a_ms": "mean A ms", "mean_b_ms": "mean B ms",
-     "ratio_b_a": "B/A", "ci": "95% CI of B/A", "test": "test", "p_holm": "p (Holm)",
-     "verdict": "verdict"},
-    {"mean_a_ms": MS, "mean_b_ms": MS, "ratio_b_a": fmt_num(3), "p_holm": fmt_p},
-    ("mean_a_ms", "mean_b_ms", "ratio_b_a", "p_holm"))
+COMPARISON_VIEW = View(
+    {"variant_a": "A", "variant_b": "B", "reps": "reps A/B", "mean_a_ms": "mean A ms",
+     "mean_b_ms": "mean B ms", "ratio": "B/A", "ci": "95% CI of B/A",
+     "p_adjusted": "p (Holm)", "verdict_text": "verdict"},
+    {"mean_a_ms": MS, "mean_b_ms": MS, "ratio": fmt_num(3), "p_adjusted": fmt_p},
+    ("reps", "mean_a_ms", "mean_b_ms", "ratio", "p_adjusted"))
 VALIDITY_VIEW = View(
     {"severity": "severity", "variant": "variant", "scenario": "scenario", "rep": "rep",
      "source": "source", "message": "finding"},
@@ -157,11 +199,28 @@ EFFICIENCY_VIEW = View(
 
 
 def paper2_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Paper 2 rows with the paper's labels ("variant - METHOD", "Baseline" for the slowest)."""
+    """Paper 2 rows with the paper's labels ("variant - METHOD", "Baseline" for the slowest row
+    that did not fail, "failed" for failed rows, "≥" for averages with timed-out requests)."""
     if table.empty:
         return table.assign(label=[], improvement=[])
-    slowest = table["average_ms"].idxmax() if table["average_ms"].notna().any() else None
-    return table.assign(
+    usable = table["average_ms"].where(table["status"] != "failed")
+    slowest = usable.idxmax() if usable.notna().any() else None
+    shown = latency_text(table.assign(latency_samples=table["n"]), ("average_ms",), 3)
+    return shown.assign(
         label=table["variant"] + " - " + table["method"],
-        improvement=["Baseline" if i == slowest else fmt_pct(v)
-                     for i, v in zip(table.index, table["improvement_pct"], strict=True)])
+        improvement=["failed" if st == "failed" else "Baseline" if i == slowest else fmt_pct(v)
+                     for i, v, st in zip(table.index, table["improvement_pct"], table["status"],
+                                         strict=True)])
+
+
+def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
+    """comparisons.csv rows for reading: the interval as text, reps "a/b", the verdict in words."""
+    from reports.verdicts import describe
+
+    shown = with_ci(table, "ci95_low", "ci95_high", "ci", 3)
+    if shown.empty:
+        return shown.assign(reps=[], verdict_text=[])
+    return shown.assign(
+        reps=[f"{a}/{b}" for a, b in zip(table["reps_a"], table["reps_b"], strict=True)],
+        verdict_text=[describe(v, r) for v, r in zip(table["verdict"], table["ratio"],
+                                                     strict=True)])

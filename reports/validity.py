@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from client.validity import MAX_ERROR_RATE
 from reports.analysis import KEYS, order_scenarios, order_variants
-from reports.constants import CLIENT_CPU_WARN_PCT, CLOCK_OFFSET_WARN_MS, HIGH_CV, RATE_SHORTFALL
+from reports.constants import CLOCK_OFFSET_WARN_MS, HIGH_CV, MIN_REPS
 
 COLUMNS = ["severity", "variant", "scenario", "rep", "source", "message"]
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -31,28 +32,27 @@ def _rep_items(r: Any) -> list[dict[str, Any]]:
     items += [_item("error" if "missing" in p or "no rows" in p or "empty" in p else "warning",
                     v, s, k, "report", p) for p in r.problems]
     if r.status == "failed":
-        items.append(_item("error", v, s, k, "client", "repetition failed"))
-    elif r.status == "degraded" and not (r.warnings or r.errors or r.problems):
+        why = f": {r.errors} of {r.requests} requests failed" if r.errors else ""
+        items.append(_item("error", v, s, k, "client", f"repetition failed{why}"))
+    elif r.status == "degraded" and not (r.warnings or r.errors or r.problems
+                                         or r.report_warnings):
         items.append(_item("warning", v, s, k, "client", "repetition degraded (no reason given)"))
     if r.errors:
         classes = ", ".join(f"{c} {n}" for c, n in sorted(r.error_classes.items())) or "unknown"
         items.append(_item("warning", v, s, k, "report",
                            f"{r.errors} of {r.requests} requests failed ({classes}); counted as "
-                           "errors, never averaged in"))
+                           "errors, never as throughput; timeouts stay in latency at their "
+                           "timeout, other failures are left out of it"))
     summary_n = r.summary_requests
     if r.has_requests and isinstance(summary_n, int) and summary_n != r.requests:
         items.append(_item("warning", v, s, k, "report",
                            f"summary.json says {summary_n} requests, requests.csv has "
                            f"{r.requests}"))
-    if np.isfinite(r.client_cpu_pct) and r.client_cpu_pct >= CLIENT_CPU_WARN_PCT:
-        items.append(_item("warning", v, s, k, "report",
-                           f"client CPU {r.client_cpu_pct:.0f}%: the client may be the "
-                           "bottleneck"))
-    rate = pd.to_numeric(r.rate, errors="coerce")
-    if r.model == "open" and np.isfinite(rate) and rate > 0 and np.isfinite(r.achieved_rps) \
-            and r.achieved_rps < RATE_SHORTFALL * rate:
-        items.append(_item("warning", v, s, k, "report",
-                           f"achieved {r.achieved_rps:.1f} req/s of the {rate:g} req/s target"))
+    items += [_item("warning", v, s, k, "report", w) for w in r.report_warnings]
+    if r.goodput_recomputed:
+        items.append(_item("info", v, s, k, "report",
+                           "summary.json predates goodput: its achieved_rps counted failed "
+                           "requests; req/s here counts successes only"))
     return items
 
 
@@ -122,10 +122,21 @@ def validity_table(meta: dict[str, Any], run_problems: list[str], cells: pd.Data
         if want and row.reps < want:
             items.append(_item("warning", row.variant, row.scenario, 0, "report",
                                f"only {row.reps} of {want} repetitions present"))
-        if row.reps == 1:
+        if row.status == "failed":
+            items.append(_item("error", row.variant, row.scenario, 0, "report",
+                               f"failed: error rate {row.error_rate:.2%} (threshold "
+                               f"{MAX_ERROR_RATE:.0%}) or every repetition failed; not ranked "
+                               "or compared"))
+        elif row.reps_ranked < MIN_REPS:
             items.append(_item("info", row.variant, row.scenario, 0, "report",
-                               "one repetition: no confidence interval; comparisons use a "
-                               "per-request test and are indicative only"))
+                               f"{row.reps_ranked} repetition(s): no significance claim in "
+                               f"comparisons (they need {MIN_REPS}); "
+                               + ("no confidence interval" if row.reps_ranked < 2 else
+                                  "the confidence interval is wide by design")))
+        if row.censored:
+            items.append(_item("warning", row.variant, row.scenario, 0, "report",
+                               f"{row.censored} timed-out request(s) in the latency statistics "
+                               "at their timeout: mean and percentiles are lower bounds (≥)"))
         if np.isfinite(row.rep_mean_cv) and row.rep_mean_cv > HIGH_CV:
             items.append(_item("warning", row.variant, row.scenario, 0, "report",
                                f"high variance between repetitions (CV of means "
@@ -135,12 +146,6 @@ def validity_table(meta: dict[str, Any], run_problems: list[str], cells: pd.Data
     return table.sort_values(["severity", "variant", "scenario", "rep"],
                              key=lambda c: c.map(SEVERITY_RANK) if c.name == "severity" else c,
                              kind="stable").reset_index(drop=True)
-
-
-def count_by_cell(validity: pd.DataFrame) -> pd.DataFrame:
-    """Number of error/warning findings per variant x scenario (variant-wide ones included)."""
-    serious = validity[validity["severity"].isin(["error", "warning"])]
-    return serious.groupby(KEYS).size().rename("warnings").reset_index()
 
 
 def for_scenarios(validity: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:

@@ -114,8 +114,8 @@ def test_closed_loop_hides_the_same_stall_which_is_why_open_loop_exists(client_f
     ("/status/404", "http_4xx", 404),
     ("/status/503", "http_5xx", 503),
 ])
-def test_failures_are_classified_and_never_recorded_as_latency(client_server, tmp_path, engine,
-                                                               path, expected, status):
+def test_failures_are_classified_counted_and_never_throughput(client_server, tmp_path, engine,
+                                                             path, expected, status):
     csv = tmp_path / "r.csv"
     s = load(client_server.url + path, "--concurrency", "2", "--iterations", "4",
              "--timeout", "0.3", "--engine", engine, csv=csv)
@@ -124,11 +124,19 @@ def test_failures_are_classified_and_never_recorded_as_latency(client_server, tm
     assert {r.error for r in rows} == {expected}
     assert {r.status for r in rows} == {status}
     assert s["errors"] == 4 and s["error_classes"] == {expected: 4}
-    assert s["mean_ms"] is None and s["p99_ms"] is None  # no success, no latency
+    assert s["achieved_rps"] == 0.0 and s["attempted_rps"] > 0  # goodput: failures never count
+    assert s["error_rate"] == 1.0
     assert s["status"] == "failed"
     assert any("failed" in w for w in s["warnings"])
     if expected == "timeout":
+        # a timeout stays in latency at the time it was abandoned: a lower bound, censored
         assert all(r.done_ns - r.sent_ns >= 0.29e9 for r in rows)
+        assert s["censored"] == 4 and s["latency_samples"] == 4
+        assert s["p50_ms"] >= 290 and s["mean_ms"] >= 290
+        assert any("lower bounds" in w for w in s["warnings"])
+    else:  # any other failure is counted, never a latency sample
+        assert s["mean_ms"] is None and s["p99_ms"] is None
+        assert s["censored"] == 0 and s["latency_samples"] == 0
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -138,6 +146,43 @@ def test_refused_connections_are_classified(client_free_port, tmp_path, engine):
              "3", "--engine", engine, csv=csv)
     assert [r.error for r in read_rows(csv)] == ["refused"] * 3
     assert s["status"] == "failed"
+
+
+def test_a_dead_server_scores_zero_goodput_in_a_closed_loop(client_free_port):
+    # A closed loop retries a refused connection every few ms: hundreds of failures a second,
+    # none of them throughput.
+    s = load(f"http://127.0.0.1:{client_free_port}/hello", "--concurrency", "4", "--duration",
+             "1")
+    assert s["requests"] > 50 and s["errors"] == s["requests"]
+    assert s["achieved_rps"] == 0.0
+    assert s["attempted_rps"] > 50
+    assert s["mean_ms"] is None and s["status"] == "failed"
+
+
+def test_open_loop_timeouts_stay_in_latency_as_lower_bounds(client_fresh_server, tmp_path):
+    # 200 req/s; the 40th request freezes the server for 0.8 s; timeout 0.5 s. The requests
+    # scheduled in the freeze time out: they must raise the latency figures, not vanish from them.
+    csv = tmp_path / "r.csv"
+    s = load(client_fresh_server.url + "/stall?after=40&ms=800", "--rate", "200",
+             "--iterations", "300", "--timeout", "0.5", csv=csv)
+    rows = list(read_rows(csv))
+    timeouts = [r for r in rows if r.error == "timeout"]
+    assert len(timeouts) >= 0.03 * len(rows)
+    assert s["censored"] == len(timeouts) and s["errors"] >= len(timeouts)
+    assert s["status"] == "failed"  # error rate above 1%
+    assert s["p99_ms"] >= 500  # the timed-out requests sit at or above their timeout
+    ok = latencies_ms([r for r in rows if not r.error], open_loop=True)
+    assert s["mean_ms"] > ok.mean()  # survivors alone would look better than the server was
+    assert s["achieved_rps"] < s["attempted_rps"]
+
+
+def test_closed_loop_stall_is_flagged(client_fresh_server, tmp_path):
+    s = load(client_fresh_server.url + "/stall?after=50&ms=800", "--concurrency", "2",
+             "--iterations", "400")
+    assert s["errors"] == 0
+    assert any(w.startswith("stall: no request completed") for w in s["warnings"]), s["warnings"]
+    assert any(w.startswith("tail: max") for w in s["warnings"]), s["warnings"]
+    assert s["status"] == "degraded"
 
 
 def test_refused_connections_in_open_loop_fail_each_scheduled_request(client_free_port, tmp_path):

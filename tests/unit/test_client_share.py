@@ -158,6 +158,9 @@ def test_two_open_loop_shares_send_exactly_the_unsharded_schedule_and_merge(
     assert merged["latency_ms"] == latency_stats_ms(again.latencies_ns)
     lat = np.array([r.done_ns - r.scheduled_ns for r in mrows], dtype=np.int64)
     for key, p in PERCENTILES.items():
+        if p > 99 and len(lat) < 10_000:  # p99.9 needs 10,000 samples
+            assert merged["latency_ms"][key] is None
+            continue
         assert merged["latency_ms"][key] == pytest.approx(np.percentile(lat, p) / 1e6, abs=1e-4)
     assert merged["started_ns"] == measure_at
     for s in (s1, s2):

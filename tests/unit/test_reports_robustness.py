@@ -74,7 +74,7 @@ def test_a_cell_whose_requests_all_failed_is_failed_with_no_latency(tmp_path: Pa
     write_run_json(root, [A])
     write_cell(root / "cells" / A / "smoke_get" / "rep-1", variant=A, scenario="smoke_get",
                rep=1, latency_ms=np.array([1.0, 2.0]), failed=np.array([True, True]),
-               status="failed")
+               error_class="refused")
     summary = _build(root)
     assert summary.loc[0, "status"] == "failed"
     assert summary.loc[0, "errors"] == 2
@@ -93,7 +93,7 @@ def test_run_without_run_json_still_builds_and_says_so(tmp_path: Path):
 def test_one_variant_only_has_no_pairwise_rows(tmp_path: Path):
     root = make_run(tmp_path / "solo", variants={A: 2.0}, reps=2, requests_per_rep=50)
     result = analyse(load_run(root))
-    assert result.pairwise.empty
+    assert result.comparisons.empty
     assert len(result.summary) == 2
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 
 from reports.cli import main
 from reports.constants import SUMMARY_COLUMNS
@@ -20,7 +21,7 @@ VARIANT = "fastapi_sqlite3-gunicorn_uvicorn"
 def known_run(tmp_path: Path) -> Path:
     """One variant, smoke_hello (closed loop) and smoke_get (open loop), two reps each.
 
-    smoke_hello successful latencies: 1..8 ms (a failed request recorded as 0 ms must not count).
+    smoke_hello successful latencies: 1..8 ms (a refused request recorded as 0 ms must not count).
     smoke_get latencies: 10, 20, 30, 40 ms counted from the schedule (sent_ns is 20 µs later).
     """
     root = tmp_path / "run-known"
@@ -28,7 +29,8 @@ def known_run(tmp_path: Path) -> Path:
     cells = root / "cells" / VARIANT
     write_cell(cells / "smoke_hello" / "rep-1", variant=VARIANT, scenario="smoke_hello", rep=1,
                latency_ms=np.array([1.0, 2, 3, 4, 0.0]),
-               failed=np.array([0, 0, 0, 0, 1], bool), extra={"achieved_rps": 100.0})
+               failed=np.array([0, 0, 0, 0, 1], bool), error_class="refused",
+               extra={"achieved_rps": 100.0})
     write_cell(cells / "smoke_hello" / "rep-2", variant=VARIANT, scenario="smoke_hello", rep=2,
                latency_ms=np.array([5.0, 6, 7, 8]), extra={"achieved_rps": 300.0})
     for rep, lat in ((1, [10.0, 20.0]), (2, [30.0, 40.0])):
@@ -67,10 +69,15 @@ def test_open_loop_latency_counts_from_the_schedule(known_run: Path):
     assert row["p50_ms"] == pytest.approx(25.0)
 
 
-def test_ci_is_over_repetition_means_and_contains_them(known_run: Path):
-    row = _summary(known_run).loc["smoke_hello"]
-    # rep means 2.5 and 6.5: a bootstrap of two values spans between them
-    assert 2.5 <= row["ci95_low_ms"] <= row["ci95_high_ms"] <= 6.5
+def test_ci_is_student_t_over_repetition_means(known_run: Path):
+    row = _summary(known_run).loc["smoke_get"]
+    # rep means 15 and 35: mean 25 +- t(0.975, 1 dof) * s / sqrt(2)
+    half = sps.t.ppf(0.975, 1) * np.std([15.0, 35.0], ddof=1) / np.sqrt(2)
+    assert row["ci95_low_ms"] == pytest.approx(25 - half)
+    assert row["ci95_high_ms"] == pytest.approx(25 + half)
+    # smoke_hello's rep-1 failed (1 of 5 requests refused: 20% > 1%): no interval from one rep
+    hello = _summary(known_run).loc["smoke_hello"]
+    assert hello["reps_ranked"] == 1 and np.isnan(hello["ci95_low_ms"])
 
 
 def test_single_repetition_leaves_the_ci_blank(tmp_path: Path):
@@ -81,7 +88,7 @@ def test_single_repetition_leaves_the_ci_blank(tmp_path: Path):
     row = _summary(root).loc["smoke_hello"]
     assert np.isnan(row["ci95_low_ms"]) and np.isnan(row["ci95_high_ms"])
     text = (root / "report" / "tables.md").read_text()
-    assert "one repetition" in text
+    assert "1 repetition(s): no significance claim" in text and "no confidence interval" in text
 
 
 def test_terminal_table_lists_every_cell_aligned(known_run: Path, capsys):
