@@ -6,11 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import socket
 import sys
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +17,7 @@ from client.clock import Clock
 from client.constants import DEFAULT_TIMEOUT_S, MONITOR_INTERVAL_S, MONITOR_MAX_S
 from client.plan import LoadPlan
 from client.scenarios import ScenarioError
-from client.summary import cell_figures, load_summary
+from client.summary import load_summary
 from client.validity import MAX_ERROR_RATE
 
 EXIT_USAGE = 2
@@ -115,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     mg.add_argument("--out", required=True, help="merged cell folder")
     mg.add_argument("cells", nargs="+", metavar="CELL_DIR", help="one folder per share")
 
+    fc = sub.add_parser("failed-cell", help="write the summary.json of a cell that could not run")
+    fc.add_argument("--out", required=True, help="cell folder")
+    fc.add_argument("--scenario", required=True)
+    fc.add_argument("--label", action="append", default=[], metavar="KEY=VALUE",
+                    help="variant, stack, server, rep, run_id, ... (repeatable)")
+    fc.add_argument("--reason", required=True, help="why the cell failed (one line)")
+    fc.add_argument("--failed-task", default="", help="the controller task that failed")
+
     sub.add_parser("scenarios", help="list scenarios and their key parameters as JSON")
 
     mo = sub.add_parser("monitor", help="sample a process tree and the host into a CSV")
@@ -154,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "merge":
             return cmd_merge(args)
+        if args.command == "failed-cell":
+            return cmd_failed_cell(args)
         if args.command == "scenarios":
             return cmd_scenarios()
         if args.command == "monitor":
@@ -229,47 +236,8 @@ def parse_labels(items: list[str]) -> dict[str, Any]:
     return labels
 
 
-def client_versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version(),
-                                  "fwbench_client": __version__}
-    for mod in ("uvloop", "requests", "psutil"):
-        try:
-            out[mod] = __import__(mod).__version__
-        except ImportError:
-            out[mod] = None
-    return out
-
-
-def _step_params(p: LoadPlan | None, model: str) -> dict[str, Any]:
-    """rate, concurrency, iterations, duration_s of a (share of a) step; a share with nothing
-    to send in it has 0 requests / connections."""
-    if p is None:
-        return {"rate": 0.0 if model == "open" else None,
-                "concurrency": 0 if model == "closed" else None, "iterations": 0,
-                "duration_s": None}
-    return {"rate": p.rate, "concurrency": p.concurrency, "iterations": p.iterations,
-            "duration_s": p.duration_s}
-
-
-def _warmup_entry(p: LoadPlan | None, full: LoadPlan) -> dict[str, Any]:
-    return {"method": full.method, "path": full.path, "model": full.model,
-            **_step_params(p, full.model)}
-
-
-def measure_start_at(start_at: int, full_warm: list[LoadPlan], pauses_s: float) -> int:
-    """``run --share --start-at`` with warm-up steps: when every share starts its measured step
-    (the same for all of them: computed from the whole steps): the warm-up's expected time plus
-    10% and 2 s, rounded up to 100 ms. A share still warming up then starts late and warns."""
-    expected = sum(p.expected_s for p in full_warm) + pauses_s
-    slack_ns = math.ceil((expected * 1.1 + 2.0) * 10) * 100_000_000
-    return start_at + slack_ns
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from client import scenarios
-    from client.csvfile import RowSink
-    from client.recorder import RunResult
-    from client.runner import execute
+    from client.cell import CellRequest, run_cell
     from client.share import Share
 
     labels = parse_labels(args.label)
@@ -285,78 +253,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"--base-url must be http://host[:port], got {args.base_url!r}")
     base_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-    scen = scenarios.load(args.scenario).scaled(args.scale)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    clock = Clock()
+    request = CellRequest(scenario=args.scenario, base_url=base_url, out=Path(args.out),
+                          scale=args.scale, engine=args.engine, labels=labels, seed=args.seed,
+                          start_at=args.start_at, timeout_s=args.timeout, share=share,
+                          max_error_rate=args.max_error_rate)
     try:
-        full_warm = [w.plan(base_url, args.engine, args.seed + 1000 + i, args.timeout)
-                     for i, w in enumerate(scen.warmup)]
-        full_plan = scen.measure.plan(base_url, args.engine, args.seed, args.timeout)
+        summary = run_cell(request)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    warm_plans: list[LoadPlan | None] = list(full_warm)
-    plan: LoadPlan | None = full_plan
-    measure_at = None
-    if share is not None:
-        warm_plans = [share.apply(p) for p in full_warm]
-        plan = share.apply(full_plan)
-        pauses = scen.pause_s + sum(w.spec.get("pause_after_s", 0.0) for w in scen.warmup)
-        if args.start_at is not None and (full_warm or pauses):
-            measure_at = measure_start_at(args.start_at, full_warm, pauses)
+    _print_json(summary)
+    return 0
 
-    start_at = args.start_at
-    for i, (wplan, wstep) in enumerate(zip(warm_plans, scen.warmup, strict=False)):
-        if wplan is not None:
-            execute(wplan, None, clock, start_at_epoch_ns=start_at, label=f"warm-up {i + 1}")
-        start_at = None
-        time.sleep(wstep.spec.get("pause_after_s", 0.0))
-    if scen.pause_s:
-        time.sleep(scen.pause_s)
-    if measure_at is not None:
-        start_at = measure_at
-    if plan is not None:
-        ex = execute(plan, out / "requests.csv", clock, start_at_epoch_ns=start_at,
-                     label=scen.name)
-        load = load_summary(ex.result, plan.rate, ex.client_cpu_pct, ex.facts_dict(),
-                            plan.timeout_s, args.max_error_rate)
-        event_loop, opened = ex.event_loop, ex.facts.connections_opened
-    else:  # this share has nothing to send in the measured step
-        RowSink(out / "requests.csv").close()
-        load = load_summary(RunResult(model=full_plan.model), None, None, {},
-                            max_error_rate=args.max_error_rate)
-        load["warnings"] = [f"share {share} has nothing to send in the measured step (fewer "
-                            "connections or iterations than shares)"]
-        event_loop, opened = None, 0
-    p = plan or full_plan
-    m = scen.measure.spec
-    summary: dict[str, Any] = {
-        "variant": labels.get("variant"), "stack": labels.get("stack"),
-        "server": labels.get("server"), "scenario": scen.name, "rep": labels.get("rep"),
-        "method": p.method, "path": m["path"], "model": p.model,
-        **_step_params(plan, full_plan.model),
-        **cell_figures(load),
-        # provenance and extras
-        "engine": p.engine, "event_loop": event_loop, "scale": args.scale,
-        "seed": args.seed, "timeout_s": p.timeout_s, "pause_s": p.pause_s,
-        "connections_opened": opened,
-        "connection_limit": p.connection_limit if p.model == "open" else None,
-        "writes": scen.writes, "source": scen.data["source"],
-        "warmup": [_warmup_entry(w, f) for w, f in zip(warm_plans, full_warm, strict=True)],
-        "warmup_pause_s": scen.pause_s, "base_url": base_url, "labels": labels,
-        "client_host": socket.gethostname(), "client_versions": client_versions(),
-        "start_at_ns": args.start_at,
-    }
-    if share is not None:
-        summary.update({
-            "share": str(share),
-            "share_step": {**_step_params(full_plan, full_plan.model),
-                           "warmup": [_warmup_entry(f, f) for f in full_warm]},
-            "measure_start_at_ns": measure_at, "share_idle": plan is None,
-        })
-    tmp = out / "summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out / "summary.json")
+
+def cmd_failed_cell(args: argparse.Namespace) -> int:
+    from client.results import failed_summary, write_json_atomic
+
+    labels = parse_labels(args.label)
+    out = Path(args.out)
+    identity = {**labels, "scenario": args.scenario}
+    summary = failed_summary(identity, args.reason,
+                             {"failed_task": args.failed_task, "labels": labels})
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / "summary.json", summary)
     _print_json(summary)
     return 0
 

@@ -26,9 +26,6 @@ class Clock:
     def to_perf(self, epoch_ns: int) -> int:
         return epoch_ns - self.offset
 
-    def epoch_now(self) -> int:
-        return now() + self.offset
-
 
 def _anchor() -> int:
     # Bracket time_ns() between two perf_counter_ns() reads and take the midpoint.

@@ -5,14 +5,9 @@ Percentiles use the numpy "linear" definition (type 7), the same as ``reports/co
 
 from __future__ import annotations
 
-# requests.csv columns, in order (DESIGN.md section 5).
+# requests.csv columns, in order (docs/results.md).
 REQUEST_COLUMNS: tuple[str, ...] = (
     "seq", "worker", "scheduled_ns", "sent_ns", "done_ns", "status", "bytes", "error",
-)
-
-# Error classes written in the `error` column. Empty string means success (a 2xx answer).
-ERROR_CLASSES: tuple[str, ...] = (
-    "timeout", "refused", "reset", "http_4xx", "http_5xx", "protocol", "other",
 )
 
 # The error class of a request abandoned after --timeout: its latency is at least that long, so it

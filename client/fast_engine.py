@@ -24,48 +24,13 @@ import asyncio
 import contextlib
 import signal
 from collections import deque
-from dataclasses import dataclass
 
 from client.clock import now
 from client.constants import CONNECT_ERROR_BACKOFF_S
+from client.engine import EngineFacts, start_time, status_error
 from client.http11 import ProtocolError, ResponseParser, encode_request, split_url
 from client.plan import LoadPlan
 from client.recorder import Recorder
-
-
-@dataclass
-class EngineFacts:
-    """What the engine observed about itself (goes into warnings and the summary)."""
-
-    t0_perf: int = 0  # start of the measured window (perf_counter_ns)
-    end_perf: int = 0
-    connections_opened: int = 0
-    max_open: int = 0
-    limit_hits: int = 0  # open loop: requests that waited for a free connection
-    interrupted: bool = False
-    guard_tripped: bool = False
-    start_late_ms: float | None = None  # --start-at already past when the run could start
-
-
-def start_time(start_at_perf: int | None, lead_ns: int, facts: EngineFacts) -> int:
-    """The run's t0: ``start_at`` if given (noting lateness), else now + a small lead."""
-    t = now()
-    if start_at_perf is None:
-        return t + lead_ns
-    if start_at_perf < t:
-        facts.start_late_ms = round((t - start_at_perf) / 1e6, 3)
-        return t + lead_ns
-    return start_at_perf
-
-
-def _status_error(status: int) -> str:
-    if 200 <= status < 300:
-        return ""
-    if 400 <= status < 500:
-        return "http_4xx"
-    if status >= 500:
-        return "http_5xx"
-    return "other"
 
 
 def _exc_error(exc: BaseException | None) -> str:
@@ -118,7 +83,7 @@ class _Conn(asyncio.Protocol):
         if complete:
             p = self.parser
             status = p.status
-            self.eng.finish(self, "" if 200 <= status < 300 else _status_error(status),
+            self.eng.finish(self, "" if 200 <= status < 300 else status_error(status),
                             p.keep_alive and not p.extra)
 
     def eof_received(self) -> bool:
@@ -128,7 +93,7 @@ class _Conn(asyncio.Protocol):
         self.alive = False
         if self.busy:
             if self.parser.eof():
-                self.eng.finish(self, _status_error(self.parser.status), keep=False)
+                self.eng.finish(self, status_error(self.parser.status), keep=False)
             elif exc is None:
                 self.eng.finish(self, "protocol" if self.parser.started else "reset", keep=False)
             else:

@@ -27,6 +27,7 @@ from typing import Any
 
 from client.csvfile import Row, read_rows, write_rows
 from client.recorder import result_from_rows
+from client.results import build_summary, write_json_atomic
 from client.share import Share
 from client.summary import cell_figures, load_summary, status_for
 from client.validity import MAX_ERROR_RATE
@@ -142,13 +143,11 @@ def merge_cells(folders: list[Path], out: Path) -> dict[str, Any]:
     warnings += load["warnings"]
     cpu = [s.get("client_cpu_pct") for s in summaries]
 
-    merged = {k: v for k, v in first.items() if k not in ("share", "share_step", "share_idle")}
-    merged.update({k: step[k] for k in ("rate", "concurrency", "iterations", "duration_s")})
-    merged.update(cell_figures(load))
-    merged.update({
-        "warnings": warnings,
-        "status": status_for(result, warnings, max_error_rate),
-        "client_cpu_pct": _max_or_none(cpu),
+    figures = cell_figures(load)
+    figures.update({"warnings": warnings, "status": status_for(result, warnings, max_error_rate),
+                    "client_cpu_pct": _max_or_none(cpu)})
+    extras = {k: v for k, v in first.items() if k not in ("share", "share_step", "share_idle")}
+    extras.update({
         "client_cpu_pct_shares": cpu,
         "clients": len(shares),
         "connections_opened": sum(s.get("connections_opened") or 0 for s in summaries),
@@ -165,11 +164,12 @@ def merge_cells(folders: list[Path], out: Path) -> dict[str, Any]:
                     "measure_start_at_ns": s.get("measure_start_at_ns")}
                    for sh, f, s in zip(shares, folders, summaries, strict=True)],
     })
+    stepped = {**first, **{k: step[k] for k in ("rate", "concurrency", "iterations",
+                                                 "duration_s")}}
+    merged = build_summary(first, stepped, figures, extras)
 
     out.mkdir(parents=True, exist_ok=True)
     write_rows(out / "requests.csv", rows)
     _concat_monitors(folders, out / "monitor-client.csv")
-    tmp = out / "summary.json.tmp"
-    tmp.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out / "summary.json")
+    write_json_atomic(out / "summary.json", merged)
     return merged

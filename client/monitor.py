@@ -1,6 +1,6 @@
 """``python -m client monitor``: sample a process tree and the host into a CSV (psutil).
 
-Columns: the contract of DESIGN.md section 5, then ``per_cpu_pct`` and ``mem_total_bytes``.
+Columns: the contract of docs/results.md, then ``per_cpu_pct`` and ``mem_total_bytes``.
 
 * ``scope=host``: one row per sample. ``cpu_percent`` is the whole host (0-100 % of all CPUs, the
   psutil/top "Cpu(s)" convention) and ``per_cpu_pct`` the per-core figures, space-separated, in core

@@ -20,7 +20,7 @@ from typing import Any
 
 from client.clock import now
 from client.constants import DEFAULT_REQUESTS_OPEN_WORKERS
-from client.fast_engine import EngineFacts, _status_error, start_time
+from client.engine import EngineFacts, start_time, status_error
 from client.plan import LoadPlan
 from client.recorder import Recorder
 
@@ -129,7 +129,7 @@ class RequestsEngine:
             content = resp.content
             status = resp.status_code
             nbytes = len(content)
-            err = _status_error(status)
+            err = status_error(status)
         except Exception as exc:
             err = classify_exception(exc)
         done = now()

@@ -11,7 +11,8 @@ from typing import Any
 
 from client.clock import Clock, now
 from client.csvfile import RowSink
-from client.fast_engine import EngineFacts, FastEngine, new_event_loop
+from client.engine import EngineFacts
+from client.fast_engine import FastEngine, new_event_loop
 from client.plan import LoadPlan
 from client.progress import Progress
 from client.recorder import Recorder, RunResult

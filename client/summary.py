@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Any
 
 from client import validity
-from client.constants import SUMMARY_SCHEMA_VERSION
 from client.recorder import RunResult
 from client.stats import latency_stats_ms, percentile
 
@@ -129,8 +128,7 @@ def cell_figures(load: dict[str, Any]) -> dict[str, Any]:
     keys = ("requests", "errors", "error_classes", "achieved_rps", "started_ns", "ended_ns",
             "latency_ms", "client_cpu_pct", "warnings", "status", "attempted_rps", "error_rate",
             "max_error_rate")
-    out: dict[str, Any] = {"schema_version": SUMMARY_SCHEMA_VERSION}
-    out.update({k: load[k] for k in keys})
+    out: dict[str, Any] = {k: load[k] for k in keys}
     out.update({"measured_duration_s": load["duration_s"], "offered_rps": load["offered_rps"],
                 "lateness_ms": load["lateness_ms"], "latency_censored": load["censored"],
                 "latency_samples": load["latency_samples"]})

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from client.recorder import result_from_csv
+from client.results import build_summary
 from client.summary import cell_figures, load_summary
 
 T0_NS = 1_760_000_000_000_000_000  # 2025-10-09, an arbitrary fixed epoch
@@ -122,16 +123,17 @@ def write_cell(folder: Path, *, variant: str, scenario: str, rep: int, latency_m
     target = (rate or spec.rate) if spec.model == "open" else None
     load = load_summary(result, target, client_cpu_pct, {}, timeout_s)
     default_stack, _, default_server = variant.partition("-")
-    summary = {
-        "variant": variant, "stack": stack or default_stack, "server": server or default_server,
-        "scenario": scenario, "rep": rep, "method": spec.method, "path": spec.path,
-        "model": spec.model, "rate": rate or spec.rate, "concurrency": spec.concurrency,
-        "iterations": n, "duration_s": None, **cell_figures(load), "engine": "fast",
-        "timeout_s": timeout_s,
-    }
-    summary["warnings"] = [*warnings, *summary["warnings"]]
+    figures = cell_figures(load)
+    figures["warnings"] = [*warnings, *figures["warnings"]]
     if status is not None:
-        summary["status"] = status
+        figures["status"] = status
+    summary = build_summary(
+        {"variant": variant, "stack": stack or default_stack,
+         "server": server or default_server, "scenario": scenario, "rep": rep},
+        {"method": spec.method, "path": spec.path, "model": spec.model,
+         "rate": rate or spec.rate, "concurrency": spec.concurrency, "iterations": n,
+         "duration_s": None},
+        figures, {"engine": "fast", "timeout_s": timeout_s})
     summary.update(extra or {})
     (folder / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     started, ended = summary["started_ns"] or t0_ns, summary["ended_ns"] or t0_ns

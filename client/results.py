@@ -1,0 +1,129 @@
+"""The results model: summary.json's versioned schema, its one builder, its validation, and the
+atomic writer of every file that marks progress.
+
+A cell's summary.json is built here and nowhere else: by ``client run`` (one client host), by
+``client merge`` (several), and by ``client failed-cell``, which the controller calls when a cell
+could not run at all. The report validates what it reads with ``summary_problems``.
+docs/results.md describes every key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from client.constants import SUMMARY_SCHEMA_VERSION
+
+IDENTITY_KEYS: tuple[str, ...] = ("variant", "stack", "server", "scenario", "rep")
+STEP_KEYS: tuple[str, ...] = ("method", "path", "model", "rate", "concurrency", "iterations",
+                              "duration_s")
+STATUSES: tuple[str, ...] = ("ok", "degraded", "failed")
+
+_NUMBER = (int, float)
+_OPT_NUMBER = (int, float, type(None))
+_OPT_STR = (str, type(None))
+# key -> accepted JSON types (bool is never accepted as a number).
+SCHEMA: dict[str, tuple[type, ...]] = {
+    "schema_version": (int,),
+    "variant": _OPT_STR, "stack": _OPT_STR, "server": _OPT_STR, "scenario": (str,),
+    "rep": (int, type(None)),
+    "method": _OPT_STR, "path": _OPT_STR, "model": _OPT_STR,
+    "rate": _OPT_NUMBER, "concurrency": (int, type(None)), "iterations": (int, type(None)),
+    "duration_s": _OPT_NUMBER,
+    "requests": (int,), "errors": (int,), "error_classes": (dict,),
+    "achieved_rps": _OPT_NUMBER, "attempted_rps": _OPT_NUMBER, "error_rate": _OPT_NUMBER,
+    "max_error_rate": _OPT_NUMBER, "started_ns": (int, type(None)),
+    "ended_ns": (int, type(None)), "latency_ms": (dict, type(None)),
+    "latency_censored": (int,), "latency_samples": (int,),
+    "client_cpu_pct": _OPT_NUMBER, "warnings": (list,), "status": (str,),
+}
+REQUIRED: tuple[str, ...] = ("schema_version", "scenario", "requests", "errors", "status",
+                             "warnings")
+
+
+def summary_problems(data: object) -> list[str]:
+    """What is wrong with a summary.json's content, one sentence per key (empty when valid).
+
+    Keys outside ``SCHEMA`` are extras and pass; a summary without ``schema_version`` is read as
+    schema 1 (before goodput) by the report, so it is not a problem here."""
+    if not isinstance(data, dict):
+        return [f"is a JSON {type(data).__name__}, not an object"]
+    out = []
+    version = data.get("schema_version", 1)
+    if _is(version, (int,)) and version > SUMMARY_SCHEMA_VERSION:
+        out.append(f"schema_version {version} is newer than this fwbench reads "
+                   f"({SUMMARY_SCHEMA_VERSION}): update fwbench")
+    for key in REQUIRED:
+        if key not in data and not (key == "schema_version" or version == 1):
+            out.append(f"key '{key}' is missing")
+    for key, types in SCHEMA.items():
+        if key in data and not _is(data[key], types):
+            out.append(f"key '{key}' must be {_names(types)}, got {data[key]!r:.40}")
+    if _is(data.get("status"), (str,)) and data["status"] not in STATUSES:
+        out.append(f"key 'status' must be one of {', '.join(STATUSES)}, got {data['status']!r:.40}")
+    for key in ("requests", "errors", "latency_censored", "latency_samples"):
+        if _is(data.get(key), (int,)) and data[key] < 0:
+            out.append(f"key '{key}' must be >= 0, got {data[key]}")
+    return out
+
+
+def _is(value: object, types: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return bool in types
+    return isinstance(value, types)
+
+
+def _names(types: tuple[type, ...]) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", dict: "an object",
+             list: "a list", type(None): "null", bool: "a boolean"}
+    wanted = [names[t] for t in types if not (t is float and int in types)]
+    if int in types and float in types:
+        wanted[wanted.index("an integer")] = "a number"
+    return " or ".join(wanted)
+
+
+def build_summary(identity: Mapping[str, Any], step: Mapping[str, Any],
+                  figures: Mapping[str, Any], extras: Mapping[str, Any]) -> dict[str, Any]:
+    """The summary of one cell, in a fixed key order: schema version, who (``identity``: variant,
+    stack, server, scenario, rep), what load (``step``), the figures (``summary.cell_figures``),
+    then provenance extras. Raises ValueError when the result would not validate."""
+    out: dict[str, Any] = {"schema_version": SUMMARY_SCHEMA_VERSION}
+    out.update({k: identity.get(k) for k in IDENTITY_KEYS})
+    out.update({k: step.get(k) for k in STEP_KEYS})
+    out.update(figures)
+    out.update({k: v for k, v in extras.items() if k not in out})
+    problems = summary_problems(out)
+    if problems:
+        raise ValueError("summary.json would be invalid: " + "; ".join(problems))
+    return out
+
+
+def failed_summary(identity: Mapping[str, Any], reason: str,
+                   extras: Mapping[str, Any]) -> dict[str, Any]:
+    """The summary of a cell that could not run (never healthy, load task failed)."""
+    figures = {"requests": 0, "errors": 0, "error_classes": {}, "achieved_rps": None,
+               "attempted_rps": None, "error_rate": None, "started_ns": None, "ended_ns": None,
+               "latency_ms": None, "latency_censored": 0, "latency_samples": 0,
+               "client_cpu_pct": None, "warnings": [f"cell failed: {reason}"],
+               "status": "failed", "failure": reason}
+    return build_summary(identity, {}, figures, extras)
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    """Write ``data`` as JSON to a temporary name beside ``path``, fsync it, rename it over
+    ``path`` and fsync the folder: a reader sees the old file or the whole new one, never a
+    torn one, even after a crash."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(json.dumps(data, indent=2) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,95 @@
+"""The results model: one versioned summary.json builder for run, merge and failed cells, its
+validation, and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from client.constants import SUMMARY_SCHEMA_VERSION
+from client.results import build_summary, summary_problems, write_json_atomic
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "client", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def test_run_and_failed_cell_write_valid_versioned_summaries(client_fresh_server, tmp_path):
+    ran = tmp_path / "ran"
+    proc = _cli("run", "--scenario", "smoke_get", "--base-url", client_fresh_server.url,
+                "--out", str(ran), "--scale", "0.1", "--label", "variant=a-b", "--label",
+                "rep=1")
+    assert proc.returncode == 0, proc.stderr
+    failed = tmp_path / "failed"
+    proc = _cli("failed-cell", "--out", str(failed), "--scenario", "smoke_get", "--label",
+                "variant=a-b", "--label", "stack=a", "--label", "server=b", "--label", "rep=3",
+                "--reason", "never became healthy on /healthz within 60 s",
+                "--failed-task", "Wait until healthy")
+    assert proc.returncode == 0, proc.stderr
+    for folder in (ran, failed):
+        summary = json.loads((folder / "summary.json").read_text())
+        assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION
+        assert summary_problems(summary) == []
+        assert not (folder / "summary.json.tmp").exists()
+    gone = json.loads((failed / "summary.json").read_text())
+    assert (gone["status"], gone["requests"], gone["rep"], gone["scenario"]) == \
+        ("failed", 0, 3, "smoke_get")
+    assert gone["warnings"] == ["cell failed: never became healthy on /healthz within 60 s"]
+    assert gone["failed_task"] == "Wait until healthy"
+
+
+def test_only_the_results_module_builds_a_summary():
+    # One builder: nothing else in client/ or roles/ spells out a summary's schema_version.
+    offenders = []
+    for path in [*REPO.glob("client/*.py"), *REPO.glob("roles/**/*.yml")]:
+        if path.name in ("results.py", "constants.py"):
+            continue
+        if "schema_version" in path.read_text(encoding="utf-8"):
+            offenders.append(str(path.relative_to(REPO)))
+    assert offenders == []
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"requests": "12"}, "key 'requests' must be an integer"),
+    ({"requests": True}, "key 'requests' must be an integer"),
+    ({"status": "great"}, "key 'status' must be one of ok, degraded, failed"),
+    ({"achieved_rps": "fast"}, "key 'achieved_rps' must be a number or null"),
+    ({"errors": -1}, "key 'errors' must be >= 0"),
+    ({"schema_version": 99}, "schema_version 99 is newer"),
+])
+def test_summary_problems_name_the_key(change, message):
+    good = build_summary({"scenario": "s"}, {}, {"requests": 1, "errors": 0, "status": "ok",
+                                                  "warnings": []}, {})
+    assert summary_problems(good) == []
+    problems = summary_problems({**good, **change})
+    assert any(p.startswith(message) for p in problems), problems
+
+
+def test_summary_problems_of_something_else():
+    assert summary_problems([1, 2]) == ["is a JSON list, not an object"]
+    missing = {k: v for k, v in build_summary(
+        {"scenario": "s"}, {}, {"requests": 1, "errors": 0, "status": "ok", "warnings": []},
+        {}).items() if k != "status"}
+    assert "key 'status' is missing" in summary_problems(missing)
+
+
+def test_the_builder_refuses_an_invalid_summary():
+    with pytest.raises(ValueError, match="key 'requests'"):
+        build_summary({"scenario": "s"}, {}, {"requests": None, "errors": 0, "status": "ok",
+                                              "warnings": []}, {})
+
+
+def test_atomic_write_replaces_whole_files_only(tmp_path):
+    target = tmp_path / "summary.json"
+    write_json_atomic(target, {"a": 1})
+    write_json_atomic(target, {"a": 2})
+    assert json.loads(target.read_text()) == {"a": 2}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
