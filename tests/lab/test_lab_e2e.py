@@ -29,14 +29,15 @@ REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 INVENTORY = yaml.safe_load((REPO / "inventory/lab/hosts.yml").read_text())
 LAB_VARS = yaml.safe_load((REPO / "inventory/lab/group_vars/lab.yml").read_text())
-MATRIX = yaml.safe_load((REPO / "roles/app_server/defaults/main.yml").read_text())
+MATRIX = yaml.safe_load((REPO / "roles/fwbench/defaults/main.yml").read_text())
+APP_SERVER = yaml.safe_load((REPO / "roles/app_server/defaults/main.yml").read_text())
 _LAB = INVENTORY["all"]["children"]["lab"]["children"]
 SERVER = _LAB["servers"]["hosts"]["server"]["ansible_host"]
 CLIENT = _LAB["clients"]["hosts"]["client"]["ansible_host"]
 SMOKE_VARIANT = "fastapi_sqlite3-uvicorn"
 SMOKE_SCENARIOS = ("smoke_hello", "smoke_get")
-SERVICE_USER = MATRIX["app_server_user"]
-PORT = MATRIX["app_server_port"]
+SERVICE_USER = MATRIX["fwbench_user"]
+PORT = MATRIX["fwbench_port"]
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -147,7 +148,7 @@ def test_run_json_carries_hosts_and_the_variant_as_run(run_dir: Path):
         assert facts["cores"] and facts["kernel"] and facts["python"].startswith("3.")
         assert any(line.startswith("psutil==") for line in facts["pip_freeze"])
     variant = run["variants"][SMOKE_VARIANT]
-    assert variant["server"] == "uvicorn" and variant["processes"] == MATRIX["app_server_workers"]
+    assert variant["server"] == "uvicorn" and variant["processes"] == APP_SERVER["app_server_workers"]
     assert f"--host {SERVER}" in variant["command"]
     assert (REPO / "results" / "latest").resolve() == run_dir.resolve()
 
@@ -214,7 +215,7 @@ def test_client_host_reaches_the_server_over_the_lab_bridge(run_dir: Path):
     assert CLIENT in routes and SERVER not in routes
 
 
-LAB_VARIANTS = [f"{stack}-{server}" for stack, spec in MATRIX["app_server_stacks"].items()
+LAB_VARIANTS = [f"{stack}-{server}" for stack, spec in MATRIX["fwbench_stacks"].items()
                 for server in spec["servers"]]
 
 
@@ -222,8 +223,8 @@ LAB_VARIANTS = [f"{stack}-{server}" for stack, spec in MATRIX["app_server_stacks
 def test_deployed_variant_passes_the_contract_over_http(run_dir: Path, variant: str):
     stack = variant.split("-")[0]
     unit = f"fwbench-{variant}.service"
-    root, data = MATRIX["app_server_root"], MATRIX["app_server_data_dir"]
-    items = MATRIX["app_server_seed_items"]
+    root, data = MATRIX["fwbench_root"], MATRIX["fwbench_data_dir"]
+    items = MATRIX["fwbench_seed_items"]
     ssh(SERVER, f"cd {root}/app && {root}/venv/bin/python -m apps.seed --db {data}/items.db "
                 f"--items {items} >/dev/null && chown {SERVICE_USER}: {data}/items.db "
                 f"&& systemctl start {unit}")
