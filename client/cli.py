@@ -120,6 +120,23 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--reason", required=True, help="why the cell failed (one line)")
     fc.add_argument("--failed-task", default="", help="the controller task that failed")
 
+    st = sub.add_parser("cell-state", help="is a cell finished, failed, missing or corrupt? "
+                                           "(moves a corrupt marker aside)")
+    st.add_argument("--dir", required=True, help="cell folder")
+    st.add_argument("--retry-failed", action="store_true",
+                    help="move a failed cell's folder aside so that it runs again")
+    cm = sub.add_parser("cell-commit", help="validate a fetched summary.json.part and make it the "
+                                            "cell's summary.json")
+    cm.add_argument("--dir", required=True, help="cell folder")
+    rs = sub.add_parser("run-status", help="every finished cell of a run folder and its status")
+    rs.add_argument("--run-dir", required=True)
+
+    rc = sub.add_parser("resume-check", help="may this plan resume the run in RUN_DIR? (exit 1 "
+                                             "with the differences when not)")
+    rc.add_argument("--run-dir", required=True)
+    rc.add_argument("--plan", required=True, help="JSON: scale, versions, variants, scenarios, "
+                                                  "seed")
+
     sub.add_parser("scenarios", help="list scenarios and their key parameters as JSON")
 
     mo = sub.add_parser("monitor", help="sample a process tree and the host into a CSV")
@@ -161,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_merge(args)
         if args.command == "failed-cell":
             return cmd_failed_cell(args)
+        if args.command == "resume-check":
+            return cmd_resume_check(args)
+        if args.command in ("cell-state", "cell-commit", "run-status"):
+            return cmd_cellstate(args)
         if args.command == "scenarios":
             return cmd_scenarios()
         if args.command == "monitor":
@@ -262,6 +283,50 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     _print_json(summary)
+    return 0
+
+
+def cmd_resume_check(args: argparse.Namespace) -> int:
+    from client import resume
+
+    try:
+        plan = json.loads(args.plan)
+    except ValueError as exc:
+        raise UsageError(f"--plan is not valid JSON: {exc}") from None
+    if not isinstance(plan, dict):
+        raise UsageError("--plan must be a JSON object")
+    found = resume.check(Path(args.run_dir), plan)
+    _print_json({"resumable": not found, "differences": found})
+    return 1 if found else 0
+
+
+def cmd_cellstate(args: argparse.Namespace) -> int:
+    from client import cellstate
+
+    if args.command == "run-status":
+        run_dir = Path(args.run_dir)
+        if not (run_dir / "cells").is_dir():
+            raise UsageError(f"{run_dir}: not a run folder (no cells/)")
+        _print_json(cellstate.run_status(run_dir))
+        return 0
+    cell_dir = Path(args.dir)
+    if args.command == "cell-state" and not cell_dir.exists():
+        _print_json({"state": "missing"})
+        return 0
+    if not cell_dir.is_dir():
+        raise UsageError(f"{cell_dir}: no such cell folder")
+    if args.command == "cell-commit":
+        try:
+            cellstate.commit(cell_dir)
+        except ValueError as exc:
+            print(f"python -m client cell-commit: error: {exc}", file=sys.stderr)
+            return 1
+        _print_json({"committed": str(cell_dir / "summary.json")})
+        return 0
+    result = cellstate.state(cell_dir, args.retry_failed)
+    if "warning" in result:
+        print(f"warning: {result['warning']}", file=sys.stderr)
+    _print_json(result)
     return 0
 
 

@@ -148,7 +148,8 @@ def test_run_json_carries_hosts_and_the_variant_as_run(run_dir: Path):
         assert facts["cores"] and facts["kernel"] and facts["python"].startswith("3.")
         assert any(line.startswith("psutil==") for line in facts["pip_freeze"])
     variant = run["variants"][SMOKE_VARIANT]
-    assert variant["server"] == "uvicorn" and variant["processes"] == APP_SERVER["app_server_workers"]
+    assert variant["server"] == "uvicorn"
+    assert variant["processes"] == APP_SERVER["app_server_workers"]
     assert f"--host {SERVER}" in variant["command"]
     assert (REPO / "results" / "latest").resolve() == run_dir.resolve()
 
@@ -306,6 +307,27 @@ def test_interrupted_run_resumes_without_losing_or_repeating_cells(run_dir: Path
     assert len(run["clock_offsets"]) == 2  # measured again by the resumed attempt
     assert run["cells_failed"] == []
     assert active_units(SERVER, "fwbench-*") == active_units(CLIENT, "fwbench-*") == []
+
+    # A marker cut short (an interrupted fetch, a full disk) is not a finished cell: the next
+    # rerun moves it aside and measures that cell again, and only that one.
+    victim = sorted(done_after)[0]
+    marker = REPO / "results" / run_id / "cells" / victim / "summary.json"
+    marker.write_text(marker.read_text()[:40])
+    again = playbook(*args)
+    assert_ok(again)
+    assert "moved to summary.json.corrupt-1, the cell runs again" in again.stdout
+    redone = summaries(run_id)
+    assert len(redone) == 4
+    assert redone[victim]["started_ns"] != done_after[victim]["started_ns"]
+    assert all(redone[c]["started_ns"] == done_after[c]["started_ns"] for c in redone
+               if c != victim)
+    # The same run_id with another scale would mix cells measured differently: refused in
+    # preflight, naming the difference, and nothing changes.
+    changed = playbook(*args, "-e", "scale=0.5")
+    assert changed.returncode != 0
+    assert "was started with other settings" in changed.stdout, changed.stdout[-2000:]
+    assert "scale: 1.0 before, 0.5 now" in changed.stdout.replace("'", "")
+    assert summaries(run_id) == redone
 
 
 def test_server_killed_mid_cell_is_recorded_as_failed_and_the_run_goes_on(run_dir: Path):

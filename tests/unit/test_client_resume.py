@@ -1,0 +1,102 @@
+"""Resuming a run safely: a corrupt marker re-runs its cell, failed cells re-run on request, a
+fetched marker becomes final only when valid, and changed settings stop the resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from client import cellstate, resume
+from client.results import build_summary
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "client", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def _summary(status: str = "ok") -> dict:
+    return build_summary({"variant": "a-b", "scenario": "s", "rep": 1}, {},
+                         {"requests": 10, "errors": 0, "status": status, "warnings": []}, {})
+
+
+def _cell(root: Path, name: str = "a-b/s/rep-1") -> Path:
+    folder = root / "cells" / name
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_a_truncated_marker_is_moved_aside_and_the_cell_runs_again(tmp_path):
+    cell = _cell(tmp_path)
+    text = json.dumps(_summary())
+    (cell / "summary.json").write_text(text[: len(text) // 2])  # a fetch cut short
+    proc = _cli("cell-state", "--dir", str(cell))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["state"] == "corrupt"
+    assert "moved to summary.json.corrupt-1, the cell runs again" in proc.stderr
+    assert not (cell / "summary.json").exists() and (cell / "summary.json.corrupt-1").exists()
+    assert cellstate.state(cell)["state"] == "missing"
+
+
+def test_finished_and_failed_cells_are_kept_unless_failed_ones_are_retried(tmp_path):
+    done, failed = _cell(tmp_path, "a-b/s/rep-1"), _cell(tmp_path, "a-b/s/rep-2")
+    (done / "summary.json").write_text(json.dumps(_summary()))
+    (failed / "summary.json").write_text(json.dumps(_summary("failed")))
+    assert cellstate.state(done, retry_failed=True)["state"] == "finished"
+    assert cellstate.state(failed)["state"] == "failed"
+    retried = cellstate.state(failed, retry_failed=True)
+    assert retried["state"] == "retry" and not failed.exists()
+    assert (failed.parent / "rep-2.failed-1" / "summary.json").exists()  # kept, not deleted
+    status = cellstate.run_status(tmp_path)
+    assert status == {"cells": {"a-b/s/rep-1": "ok"}, "invalid": {}}
+
+
+def test_commit_makes_only_a_valid_fetched_marker_final(tmp_path):
+    cell = _cell(tmp_path)
+    (cell / "summary.json.part").write_text('{"requests": "many"}')
+    proc = _cli("cell-commit", "--dir", str(cell))
+    assert proc.returncode == 1 and "summary.json.part: key 'requests'" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (cell / "summary.json").exists()
+    (cell / "summary.json.part").write_text(json.dumps(_summary()))
+    assert _cli("cell-commit", "--dir", str(cell)).returncode == 0
+    assert json.loads((cell / "summary.json").read_text())["status"] == "ok"
+    assert not (cell / "summary.json.part").exists()
+
+
+def test_run_status_names_invalid_markers_instead_of_crashing(tmp_path):
+    (_cell(tmp_path) / "summary.json").write_text("[1, 2")
+    proc = _cli("run-status", "--run-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert list(json.loads(proc.stdout)["invalid"]) == ["a-b/s/rep-1"]
+
+
+PLAN = {"scale": 0.2, "versions": "current", "variants": ["x-1", "y-2"], "scenarios": ["p1_get"],
+        "seed": "42"}
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"scale": 1.0}, "scale"), ({"versions": "paper"}, "versions"),
+    ({"variants": ["x-1"]}, "variants"), ({"scenarios": ["p1_get", "p1_hello"]}, "scenarios"),
+    ({"seed": "7"}, "seed"),
+])
+def test_a_resume_with_other_settings_is_refused_with_the_difference(tmp_path, change, named):
+    (tmp_path / "run.json").write_text(json.dumps({"parameters": {**PLAN, "repetitions": 1}}))
+    assert resume.check(tmp_path, {**PLAN, "variants": ["y-2", "x-1"], "seed": 42}) == []
+    found = resume.check(tmp_path, {**PLAN, **change})
+    assert len(found) == 1 and found[0].startswith(f"{named}:")
+    proc = _cli("resume-check", "--run-dir", str(tmp_path), "--plan", json.dumps({**PLAN,
+                                                                                **change}))
+    assert proc.returncode == 1 and json.loads(proc.stdout)["differences"] == found
+
+
+def test_an_unreadable_run_json_is_named(tmp_path):
+    (tmp_path / "run.json").write_text("{")
+    assert "unreadable" in resume.check(tmp_path, PLAN)[0]
+    assert resume.check(tmp_path / "new", PLAN) == []
