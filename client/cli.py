@@ -149,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--max-seconds", type=_positive(float), default=MONITOR_MAX_S)
 
     cs = sub.add_parser("clock-serve", help="be the clock reference for `clock-probe` (TCP)")
-    cs.add_argument("--bind", default="0.0.0.0")
+    cs.add_argument("--bind", default="127.0.0.1",
+                    help="address to listen on: the benchmark address only (default %(default)s)")
     cs.add_argument("--port", type=_positive(int), required=True)
     cs.add_argument("--clients", type=_positive(int), default=1,
                     help="exit after serving this many probes (default %(default)s)")
