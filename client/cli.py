@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import socket
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from client import __version__
 from client.clock import Clock
@@ -27,7 +28,7 @@ class UsageError(Exception):
     pass
 
 
-def _positive(kind: type) -> Any:
+def _positive(kind: type, most: float = math.inf) -> Any:
     def parse(text: str) -> Any:
         try:
             value = kind(text)
@@ -35,8 +36,39 @@ def _positive(kind: type) -> Any:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
         if not (value > 0 and math.isfinite(value)):
             raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+        if value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most:g}: {text!r}")
         return value
     return parse
+
+
+# Bounds on one load run: a load loop is bounded in count and time.
+MAX_RATE = 1_000_000.0
+MAX_CONCURRENCY = 10_000
+MAX_ITERATIONS = 1_000_000_000
+MAX_DURATION_S = 86_400.0
+METHOD = re.compile(r"^[A-Z]{1,16}$")
+
+
+def _port(text: str) -> int:
+    value = _positive(int)(text)
+    if value > 65_535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port 1-65535: {text!r}")
+    return int(value)
+
+
+def http_url(text: str, option: str) -> SplitResult:
+    """``text`` as an http(s) URL with a host and a valid port, or a UsageError naming it."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}: {text!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{option} must be http://host[:port]..., got {text!r}")
+    if port == 0:
+        raise UsageError(f"{option}: port 0 is not a port: {text!r}")
+    return parts
 
 
 def _nonneg(text: str) -> float:
@@ -67,18 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--method", default="GET", type=str.upper)
     ld.add_argument("--body", help="JSON request body (sent as application/json)")
     model = ld.add_mutually_exclusive_group(required=True)
-    model.add_argument("--rate", type=_positive(float), help="open loop: requests per second")
-    model.add_argument("--concurrency", type=_positive(int), help="closed loop: connections")
+    model.add_argument("--rate", type=_positive(float, MAX_RATE),
+                       help="open loop: requests per second")
+    model.add_argument("--concurrency", type=_positive(int, MAX_CONCURRENCY),
+                       help="closed loop: connections")
     amount = ld.add_mutually_exclusive_group(required=True)
-    amount.add_argument("--iterations", type=_positive(int), help="requests in total")
-    amount.add_argument("--duration", type=_positive(float), help="seconds")
+    amount.add_argument("--iterations", type=_positive(int, MAX_ITERATIONS),
+                        help="requests in total")
+    amount.add_argument("--duration", type=_positive(float, MAX_DURATION_S), help="seconds")
     ld.add_argument("--engine", choices=("fast", "requests"), default="fast")
     ld.add_argument("--timeout", type=_positive(float), default=DEFAULT_TIMEOUT_S,
                     help="per request, seconds (default %(default)s)")
     ld.add_argument("--csv", help="write requests.csv here")
     ld.add_argument("--pause", type=_nonneg, default=0.0,
                     help="closed loop: seconds each worker sleeps after every answer")
-    ld.add_argument("--max-connections", type=_positive(int),
+    ld.add_argument("--max-connections", type=_positive(int, MAX_CONCURRENCY),
                     help="open loop: connection limit (fast engine) / threads (requests engine)")
     ld.add_argument("--start-at", type=int, metavar="EPOCH_NS",
                     help="start at this wall-clock time (ns since the Unix epoch)")
@@ -151,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     cs = sub.add_parser("clock-serve", help="be the clock reference for `clock-probe` (TCP)")
     cs.add_argument("--bind", default="127.0.0.1",
                     help="address to listen on: the benchmark address only (default %(default)s)")
-    cs.add_argument("--port", type=_positive(int), required=True)
+    cs.add_argument("--port", type=_port, required=True)
     cs.add_argument("--clients", type=_positive(int), default=1,
                     help="exit after serving this many probes (default %(default)s)")
     cs.add_argument("--seconds", type=_positive(float), default=60.0,
@@ -160,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp = sub.add_parser("clock-probe", help="measure this host's clock offset to a clock-serve "
                                             "reference; prints JSON")
     cp.add_argument("--host", required=True)
-    cp.add_argument("--port", type=_positive(int), required=True)
+    cp.add_argument("--port", type=_port, required=True)
     cp.add_argument("--count", type=_positive(int), default=64, help="pings (default %(default)s)")
     cp.add_argument("--wait", type=_positive(float), default=20.0,
                     help="seconds to retry the connect while the reference starts")
@@ -195,6 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ScenarioError) as exc:
         print(f"python -m client {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a path that cannot be written, a folder where a file should be, ...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"python -m client {args.command}: error: {exc.strerror or exc}{where}",
+              file=sys.stderr)
+        return 1
     parser.error("unknown command")
     return EXIT_USAGE
 
@@ -205,9 +245,9 @@ def _print_json(obj: dict[str, Any]) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    parts = urlsplit(args.url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"--url must be http://host[:port]/path, got {args.url!r}")
+    parts = http_url(args.url, "--url")
+    if not METHOD.match(args.method):
+        raise UsageError(f"--method must be an HTTP method (letters only), got {args.method!r}")
     if args.engine == "fast" and parts.scheme != "http":
         raise UsageError("the fast engine speaks plain http:// only (use --engine requests)")
     raw_body = None
@@ -228,6 +268,9 @@ def cmd_load(args: argparse.Namespace) -> int:
                         max_connections=args.max_connections, seed=args.seed)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.csv is not None and Path(args.csv).exists():
+        raise UsageError(f"--csv {args.csv} already exists: fwbench never overwrites a file it "
+                         "did not just create; pick a new name")
     from client.runner import execute
 
     clock = Clock()
@@ -271,9 +314,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             share = Share.parse(args.share)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    parts = urlsplit(args.base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"--base-url must be http://host[:port], got {args.base_url!r}")
+    parts = http_url(args.base_url, "--base-url")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is not a folder")
+    if (out / "requests.csv").exists() or (out / "summary.json").exists():
+        raise UsageError(f"--out {out} already holds a cell (requests.csv or summary.json); "
+                         "fwbench never overwrites results: pick a new folder")
     base_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
     request = CellRequest(scenario=args.scenario, base_url=base_url, out=Path(args.out),
                           scale=args.scale, engine=args.engine, labels=labels, seed=args.seed,
