@@ -359,6 +359,12 @@ def test_server_killed_mid_cell_is_recorded_as_failed_and_the_run_goes_on(run_di
     recorded = json.loads((REPO / "results" / run_id / "run.json").read_text())
     assert recorded["cells_failed"] == failed
     assert ssh(SERVER, f"systemctl is-active {unit}", check=False) != "active"
+    # The report is built either way; a failed cell fails the play unless allowed (CI gating).
+    gated = playbook("playbooks/report.yml", "-e", f"run_id={run_id}")
+    assert gated.returncode != 0 and "1 cell(s) failed" in gated.stdout, gated.stdout[-2000:]
+    assert (REPO / "results" / run_id / "report" / "index.html").is_file()
+    assert_ok(playbook("playbooks/report.yml", "-e", f"run_id={run_id}", "-e",
+                       "allow_failed=true"))
 
 
 
