@@ -1,7 +1,7 @@
 """FastAPI plumbing for the web contract, shared by apps.fastapi_sqlite3 and apps.fastapi_sqlmodel.
 
 FastAPI reads and validates a body before it runs the endpoint; the contract's order of errors
-(404, 405, 413, 415, 400, 422, DESIGN.md section 3) is kept by a request class that limits and
+(404, 405, 413, 415, 400, 422, docs/web-contract.md) is kept by a request class that limits and
 strictly parses the body, by exception handlers that sort validation errors into 404/415/400/422,
 and by a middleware that drains an unread body before any answer (else the client sees a reset,
 not the 413). None of this depends on how a stack reaches its database, so it is written once here
@@ -30,6 +30,7 @@ from pydantic import Field, Strict
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apps.common import (
@@ -74,7 +75,13 @@ register_url_convertor("item_id", ItemIdConvertor())
 
 
 class ContractRequest(Request):
-    """A request whose body is limited to MAX_BODY_BYTES (413) and parsed as strict JSON."""
+    """A request whose body is limited to MAX_BODY_BYTES (413) and parsed as strict JSON.
+
+    The limit counts the bytes received, so it holds for a chunked body too (every ASGI server
+    here de-chunks it and sends it without a content-length). A body that ends in a disconnect
+    (the server found its chunked framing broken, or the client went away) is a 400; the server
+    has usually answered the client itself by then.
+    """
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
@@ -83,11 +90,14 @@ class ContractRequest(Request):
                 raise HTTPException(413, "request body is over 1 MiB")
             chunks: list[bytes] = []
             size = 0
-            async for chunk in self.stream():
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise HTTPException(413, "request body is over 1 MiB")
-                chunks.append(chunk)
+            try:
+                async for chunk in self.stream():
+                    size += len(chunk)
+                    if size > MAX_BODY_BYTES:
+                        raise HTTPException(413, "request body is over 1 MiB")
+                    chunks.append(chunk)
+            except ClientDisconnect as exc:
+                raise HTTPException(400, "request body ended before it was complete") from exc
             self._body = b"".join(chunks)
         return self._body
 

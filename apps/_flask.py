@@ -1,11 +1,11 @@
 """Flask plumbing for the web contract, shared by apps.flask_sqlite3 and apps.flask_sqlalchemy.
 
-The contract (DESIGN.md section 3) asks for things Flask does not do out of the box: JSON errors
+The contract (docs/web-contract.md) asks for things Flask does not do out of the box: JSON errors
 instead of HTML pages, the errors in a fixed order (404, 405, 413, 415, 400, 422), a drained body
-before an early answer, strict JSON, ids that routing alone refuses. None of this depends on how
-a stack reaches its database, so it is written once here and the two Flask stacks differ only in
-their data layer: each keeps its own `create_app`, its models or SQL, and the item routes written
-against them the way a Flask user would.
+before an early answer, strict JSON, chunked bodies limited like any other, ids that routing alone
+refuses. None of this depends on how a stack reaches its database, so it is written once here and
+the two Flask stacks differ only in their data layer: each keeps its own `create_app`, its models
+or SQL, and the item routes written against them the way a Flask user would.
 
 What is here: `contract_app` (a configured `Flask` that serves the `papers` blueprint, the
 endpoints that touch no database: /hello, /echo, /get, /post), the `item_id` URL converter, the
@@ -24,13 +24,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
 from apps.common import (
-    DRAIN_CHUNK_BYTES,
     DRAIN_LIMIT_BYTES,
     ITEM_ID_REGEX,
     MAX_BODY_BYTES,
+    BodyFramingError,
     JSONBodyError,
+    drain,
+    is_chunked,
     is_json_content_type,
     loads_json,
+    read_limited,
     validate_item,
 )
 
@@ -58,13 +61,38 @@ class JSONProvider(DefaultJSONProvider):
         return super().dumps(obj, **kwargs)
 
 
+def request_body() -> bytes:
+    """The request body, 413 when it is over MAX_BODY_BYTES, whether it has a Content-Length or
+    is chunked (411 if the server cannot delimit a chunked body, 400 if its framing is broken).
+
+    werkzeug limits a chunked body to MAX_CONTENT_LENGTH by cutting it there, without an error, so
+    a chunked body is read here from the stream the server de-chunks (`wsgi.input_terminated`:
+    werkzeug's development server and gunicorn both provide one).
+    """
+    environ = request.environ
+    if not is_chunked(environ.get("HTTP_TRANSFER_ENCODING")):
+        data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: RequestEntityTooLarge
+        g.body_read = True
+        return data
+    if not environ.get("wsgi.input_terminated"):
+        abort(411, "this server cannot read a chunked body: send a Content-Length")
+    try:
+        data = read_limited(environ["wsgi.input"].read)
+    except BodyFramingError as exc:
+        g.body_read = True  # nothing after broken framing can be read
+        abort(400, str(exc))
+    if data is None:
+        abort(413)  # the drain reads the rest
+    g.body_read = True
+    return data
+
+
 def json_body(*, finite: bool = False) -> Any:
     """The request's JSON body, checked in the contract's order: 413, 415, then 400.
 
     `request.get_json()` would check the Content-Type before the size, so it is not used here.
     """
-    data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: RequestEntityTooLarge
-    g.body_read = True
+    data = request_body()
     if not is_json_content_type(request.content_type):
         abort(415, "Content-Type must be application/json")
     try:
@@ -98,16 +126,11 @@ def drain_request_body() -> None:
     length = request.content_length
     if length is None and not environ.get("wsgi.input_terminated"):
         return  # no body, or one the server cannot delimit: reading could block
-    remaining = DRAIN_LIMIT_BYTES if length is None else min(length, DRAIN_LIMIT_BYTES)
     stream = environ["wsgi.input"]
-    try:
-        while remaining > 0:
-            chunk = stream.read(min(DRAIN_CHUNK_BYTES, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-    except (OSError, ValueError):
-        pass
+    if length is None:
+        drain(stream.read)  # chunked (or gunicorn's empty body): the server's stream ends it
+    else:
+        drain(stream.read, min(length, DRAIN_LIMIT_BYTES))
 
 
 def handle_http_exception(exc: HTTPException) -> Response:

@@ -1,5 +1,7 @@
 """What every stack shares: item and request limits, SQLite settings, a strict JSON reader.
 
+The web contract these serve is written down in docs/web-contract.md.
+
 Everything else (routing, validation libraries, database access, error pages) belongs to the stack
 and is written the way people use that framework; the plumbing that two stacks of one framework
 would write alike is shared between them in `apps._flask` and `apps._fastapi`.
@@ -11,11 +13,12 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
-# Item limits (DESIGN.md section 3).
+# Item limits (docs/web-contract.md).
 NAME_MIN_LENGTH = 1
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 1000
@@ -50,6 +53,13 @@ MAX_BODY_BYTES = 1024 * 1024
 DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
 DRAIN_CHUNK_BYTES = 64 * 1024
 JSON_MEDIA_TYPE = "application/json"
+
+# How deeply arrays and objects may nest in any request body: `[]` and `{}` are one level, `[[]]`
+# and `{"a": []}` two, a bare scalar none. Deeper bodies are answered 400 before they are parsed,
+# so nothing deep enough to exhaust the interpreter's recursion limit (about 1,000 frames, shared
+# by the JSON parser, the JSON encoder that echoes a body back and the frameworks' own calls) ever
+# reaches a parser or an encoder.
+MAX_JSON_DEPTH = 100
 
 # Environment read by every stack.
 ENV_DB = "FWBENCH_DB"
@@ -129,6 +139,40 @@ class JSONBodyError(ValueError):
     """The request body is not acceptable JSON (answered 400)."""
 
 
+# A JSON string from its opening quote to its closing one, or to the end of the text when it is
+# unterminated: the pattern can always match where it starts, so it never backtracks and a scan
+# with it is linear in the body's length whatever the body holds.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]+|\\.|\\\Z)*(?:"|\Z)', re.DOTALL)
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_BRACKET_STEP = [0] * 256  # depth change per byte value
+_BRACKET_STEP[ord("[")] = _BRACKET_STEP[ord("{")] = 1
+_BRACKET_STEP[ord("]")] = _BRACKET_STEP[ord("}")] = -1
+_DEPTH_SLICE = 64 * 1024
+
+
+def json_too_deep(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays and objects nest more than `limit` levels deep in a JSON text.
+
+    A scan of the raw bytes, without parsing and without recursion: brackets inside strings are
+    skipped, the others counted (+1 for `[` `{`, -1 for `]` `}`) and the running depth checked a
+    slice at a time, so a body of 100,000 `[` is refused after the first slice. A body with at
+    most `limit` opening brackets cannot be too deep and is not scanned at all. For a text that
+    is not JSON the answer is only a guess, but such a text is refused by the parser anyway.
+    """
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    outside_strings = _JSON_STRING.sub(b"", data) if b'"' in data else data
+    brackets = outside_strings.translate(None, _NOT_BRACKETS)
+    depth = 0
+    for start in range(0, len(brackets), _DEPTH_SLICE):
+        steps = map(_BRACKET_STEP.__getitem__, brackets[start : start + _DEPTH_SLICE])
+        depths = list(accumulate(steps, initial=depth))
+        if max(depths) > limit:
+            return True
+        depth = depths[-1]
+    return False
+
+
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -164,12 +208,16 @@ def loads_json(data: bytes | str, *, finite: bool = False) -> Any:
     """Parse a request body as strict JSON, raising JSONBodyError (a ValueError) when it is not.
 
     Strict means: UTF-8, no NaN/Infinity tokens, no unpaired UTF-16 surrogate escapes (they cannot
-    be stored or sent back as UTF-8), no nesting deeper than the interpreter allows. With `finite`,
-    numbers that overflow to infinity (1e400) are refused too: a body that is echoed back must be
-    representable; item fields leave them to validation (a 422).
+    be stored or sent back as UTF-8), no arrays and objects nested more than MAX_JSON_DEPTH levels
+    (checked on the raw text before parsing). With `finite`, numbers that overflow to infinity
+    (1e400) are refused too: a body that is echoed back must be representable; item fields leave
+    them to validation (a 422).
     """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    if json_too_deep(raw):
+        raise JSONBodyError(f"body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels")
     try:
-        text = data if isinstance(data, str) else bytes(data).decode("utf-8")
+        text = data if isinstance(data, str) else raw.decode("utf-8")
         value = json.loads(
             text,
             parse_constant=_reject_constant,
@@ -182,6 +230,75 @@ def loads_json(data: bytes | str, *, finite: bool = False) -> Any:
     if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
         raise JSONBodyError("body has an unpaired surrogate escape")
     return value
+
+
+# --- request bodies sent with Transfer-Encoding: chunked -----------------------------------------
+
+
+def is_chunked(transfer_encoding: str | None) -> bool:
+    """Whether a Transfer-Encoding header value frames the body in chunks (chunked comes last)."""
+    if not transfer_encoding:
+        return False
+    return transfer_encoding.rsplit(",", 1)[-1].strip().lower() == "chunked"
+
+
+class BodyFramingError(ValueError):
+    """The server could not deliver the request body: its chunked framing is broken, or the
+    connection ended inside it (answered 400)."""
+
+
+def _body_read_errors() -> tuple[type[Exception], ...]:
+    """What reading the body a WSGI server de-chunks raises when the framing is broken.
+
+    werkzeug's development server and `apps.django_drf.devserver` raise OSError; gunicorn raises
+    its own ParseException (InvalidChunkSize, ChunkMissingTerminator, ...) or NoMoreData (an
+    OSError); a file read after it is closed raises ValueError.
+    """
+    errors: list[type[Exception]] = [OSError, ValueError]
+    try:
+        from gunicorn.http.errors import ParseException
+    except ImportError:  # not every host runs gunicorn
+        pass
+    else:
+        errors.append(ParseException)
+    return tuple(errors)
+
+
+BODY_READ_ERRORS = _body_read_errors()
+
+
+def read_limited(read: Callable[[int], bytes], limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """Read a body of unknown length (chunked) to its end: the body, or None when it is longer
+    than `limit` (then exactly limit + 1 bytes are read and the rest is left to a drain).
+
+    `read(n)` returns at most n bytes and b"" at the end, like `wsgi.input` or a file. Raises
+    BodyFramingError when the server cannot deliver the body (see BODY_READ_ERRORS).
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size <= limit:
+            chunk = read(min(DRAIN_CHUNK_BYTES, limit + 1 - size))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+    except BODY_READ_ERRORS as exc:
+        raise BodyFramingError("request body has broken chunked framing") from exc
+    return None
+
+
+def drain(read: Callable[[int], bytes], limit: int = DRAIN_LIMIT_BYTES) -> None:
+    """Read and discard up to `limit` bytes of what is left of a body, ignoring read errors."""
+    remaining = limit
+    try:
+        while remaining > 0:
+            chunk = read(min(DRAIN_CHUNK_BYTES, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+    except BODY_READ_ERRORS:
+        pass
 
 
 def validate_item(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

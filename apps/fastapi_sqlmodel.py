@@ -6,6 +6,11 @@ The contract's FastAPI plumbing (body limit and strict JSON, the order of errors
 `item_id` convertor) and the endpoints that touch no database come from `apps._fastapi`, shared
 with `apps.fastapi_sqlite3`, so that the two FastAPI stacks differ only in their data layer: what
 is here is the models, the engine and session, and the item routes written against them.
+
+Updates and deletes are single `UPDATE ... WHERE id` / `DELETE ... WHERE id` statements whose row
+count decides 404: loading the row first and flushing changes to it later would race a concurrent
+DELETE (a StaleDataError, so a 500, or two 204s for one row). Answers are built from the row before
+the commit, never reloaded after it (where it may already be deleted).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from sqlalchemy import Engine, event
-from sqlmodel import Field, Session, SQLModel, create_engine, func, select
+from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, func, select, update
 
 from apps._fastapi import (
     ContractRoute,
@@ -110,9 +115,12 @@ def list_items(session: SessionDep) -> list[ItemPublic]:
 def create_item(item: ItemCreate, session: SessionDep) -> ItemPublic:
     db_item = Item.model_validate(item)
     session.add(db_item)
+    session.flush()  # the INSERT: the item has its id
+    # Read before commit(), which expires it: refresh() after it would fail (a 500) if a
+    # concurrent DELETE of that new id got there first.
+    created = ItemPublic.model_validate(db_item)
     session.commit()
-    session.refresh(db_item)
-    return db_item
+    return created
 
 
 @router.get("/items/{item_id:item_id}")
@@ -124,19 +132,22 @@ def get_item(item_id: int, session: SessionDep) -> ItemPublic:
 @router.put("/items/{item_id:item_id}")
 @router.put("/items/{item_id:item_id}/")
 def update_item(item_id: int, item: ItemCreate, session: SessionDep) -> ItemPublic:
-    db_item = get_or_404(session, item_id)
-    db_item.sqlmodel_update(item.model_dump())
-    session.add(db_item)
+    result = session.exec(update(Item).where(col(Item.id) == item_id).values(**item.model_dump()))
+    if result.rowcount == 0:
+        raise HTTPException(404, "Item not found")
+    # Read back in the same transaction, which holds SQLite's write lock: it cannot be gone.
+    updated = ItemPublic.model_validate(get_or_404(session, item_id))  # before commit() expires it
     session.commit()
-    session.refresh(db_item)
-    return db_item
+    return updated
 
 
 @router.delete("/items/{item_id:item_id}", status_code=204)
 @router.delete("/items/{item_id:item_id}/", status_code=204)
 def delete_item(item_id: int, session: SessionDep) -> Response:
-    session.delete(get_or_404(session, item_id))
+    result = session.exec(delete(Item).where(col(Item.id) == item_id))
     session.commit()
+    if result.rowcount == 0:
+        raise HTTPException(404, "Item not found")
     return Response(status_code=204)
 
 

@@ -1,5 +1,10 @@
 """Flask + Flask-SQLAlchemy: a declarative model, `db.session`, `db.get_or_404`.
 
+Updates and deletes are single `UPDATE ... WHERE id` / `DELETE ... WHERE id` statements whose row
+count decides 404: loading the row first and flushing changes to it later would race a concurrent
+DELETE (a StaleDataError, so a 500, or two 204s for one row). Answers are built from the row before
+the commit, never reloaded after it (where it may already be deleted).
+
 Run with any WSGI server on `apps.flask_sqlalchemy:app` (the database is named by FWBENCH_DB).
 
 The contract's Flask plumbing (JSON errors, body drain, strict JSON, the `item_id` converter) and
@@ -13,10 +18,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, abort, jsonify
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from werkzeug.exceptions import HTTPException
 
 from apps._flask import contract_app, item_body
 from apps.common import DESCRIPTION_DEFAULT, sqlite_settings
@@ -74,8 +80,12 @@ def create_app(db_path: str | os.PathLike[str] | None = None) -> Flask:
     def create_item() -> tuple[Response, int]:
         item = Item(**item_body())
         db.session.add(item)
+        db.session.flush()  # the INSERT: the item has its id
+        # Read before commit(), which expires it: reloading the row afterwards would fail (a
+        # 500) if a concurrent DELETE of that new id got there first.
+        data = item.to_dict()
         db.session.commit()
-        return jsonify(item.to_dict()), 201
+        return jsonify(data), 201
 
     @app.get("/items/<item_id:item_id>")
     @app.get("/items/<item_id:item_id>/")
@@ -85,17 +95,28 @@ def create_app(db_path: str | os.PathLike[str] | None = None) -> Flask:
     @app.put("/items/<item_id:item_id>")
     @app.put("/items/<item_id:item_id>/")
     def update_item(item_id: int) -> Response:
+        try:
+            fields = item_body()
+        except HTTPException:
+            # The contract checks the id before the body; only a refused body pays for this.
+            db.get_or_404(Item, item_id, description="Item not found")
+            raise
+        result = db.session.execute(db.update(Item).where(Item.id == item_id).values(**fields))
+        if result.rowcount == 0:
+            abort(404, "Item not found")
+        # Read back in the same transaction, which holds SQLite's write lock: it cannot be gone.
         item = db.get_or_404(Item, item_id, description="Item not found")
-        for field, value in item_body().items():
-            setattr(item, field, value)
+        data = item.to_dict()  # before commit() expires it
         db.session.commit()
-        return jsonify(item.to_dict())
+        return jsonify(data)
 
     @app.delete("/items/<item_id:item_id>")
     @app.delete("/items/<item_id:item_id>/")
     def delete_item(item_id: int) -> tuple[str, int]:
-        db.session.delete(db.get_or_404(Item, item_id, description="Item not found"))
+        result = db.session.execute(db.delete(Item).where(Item.id == item_id))
         db.session.commit()
+        if result.rowcount == 0:
+            abort(404, "Item not found")
         return "", 204
 
     @app.get("/healthz")

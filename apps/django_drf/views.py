@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import api_view, parser_classes, renderer_classes
@@ -65,7 +66,13 @@ def item_body(request: Request) -> dict[str, Any]:
 
 
 class ItemViewSet(viewsets.ModelViewSet):
-    """CRUD on items; PATCH is not part of the contract (405)."""
+    """CRUD on items; PATCH is not part of the contract (405).
+
+    PUT and DELETE are single `UPDATE ... WHERE id` / `DELETE ... WHERE id` statements through the
+    queryset API, whose row counts decide 404. ModelViewSet's own `instance.save()` would race a
+    concurrent DELETE: an UPDATE that matches no row is followed by an INSERT, and the deleted
+    item comes back.
+    """
 
     queryset = Item.objects.order_by("id")
     serializer_class = ItemSerializer
@@ -87,5 +94,19 @@ class ItemViewSet(viewsets.ModelViewSet):
         instance = self.get_object()  # an unknown id is a 404 before any body error
         serializer = self.get_serializer(instance, data=item_body(request))
         serializer.is_valid(raise_exception=True)
-        self.perform_update(serializer)
-        return Response(serializer.data)
+        # One transaction (BEGIN IMMEDIATE: it holds SQLite's write lock), so the row read back
+        # is the one just written and cannot vanish in between.
+        with transaction.atomic():
+            if not Item.objects.filter(pk=instance.pk).update(**serializer.validated_data):
+                raise exceptions.NotFound()  # deleted since get_object()
+            instance.refresh_from_db()
+        return Response(self.get_serializer(instance).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        item_id = int(self.kwargs[self.lookup_field])
+        if not is_item_id(item_id):
+            raise exceptions.NotFound()
+        deleted, _ = Item.objects.filter(pk=item_id).delete()
+        if not deleted:
+            raise exceptions.NotFound()
+        return Response(status=204)

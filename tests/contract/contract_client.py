@@ -2,18 +2,26 @@
 
 `ContractClient.request(method, path, body, headers) -> Reply(status, headers, body)` is all the
 contract suite uses, so the same tests run against a framework in-process or a live server.
+`request_chunked(method, path, raw, headers)` sends a body with Transfer-Encoding: chunked, `raw`
+being the exact bytes after the headers (the chunk framing included, broken or not: see
+`chunked`). In-process there is no server to de-chunk it, so the client does what servers do:
+for WSGI, `wsgi.input` de-chunks lazily (werkzeug's development server's own DechunkedInput,
+raising OSError on broken framing) with `wsgi.input_terminated`; for ASGI, the de-chunked body
+arrives without a content-length and broken framing ends it with a disconnect (as uvicorn does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import http.client
+import io
 import json
 import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 STACKS = ("flask_sqlite3", "flask_sqlalchemy", "fastapi_sqlite3", "fastapi_sqlmodel", "django_drf")
 ENV_URL = "FWBENCH_CONTRACT_URL"
@@ -36,6 +44,26 @@ class Reply:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
+def chunked(body: bytes, size: int = 64 * 1024) -> bytes:
+    """`body` framed as chunks of `size` bytes, then the last (empty) chunk."""
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+def dechunk(raw: bytes, piece: int = 64 * 1024) -> tuple[list[bytes], bool]:
+    """The payload of chunked framing in pieces, and whether the framing is intact."""
+    from werkzeug.serving import DechunkedInput
+
+    stream = DechunkedInput(io.BytesIO(raw))
+    pieces: list[bytes] = []
+    try:
+        while data := stream.read(piece):
+            pieces.append(data)
+    except OSError:
+        return pieces, False
+    return pieces, True
+
+
 class ContractClient(Protocol):
     stack: str
     live: bool
@@ -47,6 +75,10 @@ class ContractClient(Protocol):
         path: str,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+    ) -> Reply: ...
+
+    def request_chunked(
+        self, method: str, path: str, raw: bytes, headers: Mapping[str, str] | None = None
     ) -> Reply: ...
 
 
@@ -76,6 +108,31 @@ class WSGIClient:
             response.close()
         return Reply(
             response.status_code, {k.lower(): v for k, v in response.headers.items()}, data
+        )
+
+    def request_chunked(
+        self, method: str, path: str, raw: bytes, headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        from werkzeug.serving import DechunkedInput
+        from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+        builder = EnvironBuilder(path=path, method=method, headers=dict(headers or {}))
+        environ = builder.get_environ()
+        environ.pop("CONTENT_LENGTH", None)
+        environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+        environ["wsgi.input"] = DechunkedInput(io.BytesIO(raw))
+        environ["wsgi.input_terminated"] = True
+        app_iter, status, response_headers = run_wsgi_app(self.app, environ, buffered=True)
+        try:
+            data = b"".join(app_iter)
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close is not None:
+                close()
+        return Reply(
+            int(status.split(None, 1)[0]),
+            {k.lower(): v for k, v in response_headers.items()},
+            data,
         )
 
 
@@ -112,17 +169,37 @@ class ASGIClient:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
-        call = self._call(method, path, body or b"", dict(headers or {}))
+        body = body or b""
+        pieces = [body[i : i + self.chunk] for i in range(0, len(body), self.chunk)]
+        headers = dict(headers or {})
+        if body or method in ("POST", "PUT", "PATCH"):
+            headers["content-length"] = str(len(body))
+        call = self._call(method, path, pieces, headers, complete=True)
         return asyncio.run_coroutine_threadsafe(call, self._loop).result(timeout=120)
 
-    async def _call(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply:
+    def request_chunked(
+        self, method: str, path: str, raw: bytes, headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        pieces, complete = dechunk(raw, self.chunk)
+        headers = {**(headers or {}), "transfer-encoding": "chunked"}
+        call = self._call(method, path, pieces, headers, complete=complete)
+        return asyncio.run_coroutine_threadsafe(call, self._loop).result(timeout=120)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        pieces: list[bytes],
+        headers: dict[str, str],
+        *,
+        complete: bool,
+    ) -> Reply:
+        """`pieces` of the body, then (if not `complete`) a disconnect instead of its end."""
         raw_path, _, query = path.partition("?")
         header_list = [(b"host", b"127.0.0.1")]
         header_list += [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
         ]
-        if body or method in ("POST", "PUT", "PATCH"):
-            header_list.append((b"content-length", str(len(body)).encode()))
         scope = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -138,7 +215,7 @@ class ASGIClient:
             "server": ("127.0.0.1", 80),
             "state": {},
         }
-        pieces = [body[i : i + self.chunk] for i in range(0, len(body), self.chunk)] or [b""]
+        pieces = list(pieces) if pieces or not complete else [b""]
         answered = asyncio.Event()
         status = 0
         response_headers: dict[str, str] = {}
@@ -147,8 +224,10 @@ class ASGIClient:
         async def receive() -> dict[str, Any]:
             if pieces:
                 piece = pieces.pop(0)
-                return {"type": "http.request", "body": piece, "more_body": bool(pieces)}
-            await answered.wait()
+                more = bool(pieces) or not complete
+                return {"type": "http.request", "body": piece, "more_body": more}
+            if complete:
+                await answered.wait()
             return {"type": "http.disconnect"}
 
         async def send(message: dict[str, Any]) -> None:
@@ -203,6 +282,32 @@ class HTTPClient:
             {k.lower(): v for k, v in response.headers.items()},
             response.content,
         )
+
+    def request_chunked(
+        self, method: str, path: str, raw: bytes, headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        """The request on a connection of its own (http.client: `raw` goes out as it is)."""
+        url = urlsplit(self.base_url)
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        try:
+            connection.putrequest(method, url.path + path, skip_accept_encoding=True)
+            for name, value in (headers or {}).items():
+                connection.putheader(name, value)
+            connection.putheader("Transfer-Encoding", "chunked")
+            connection.endheaders()
+            try:
+                for start in range(0, len(raw), 64 * 1024):
+                    connection.send(raw[start : start + 64 * 1024])
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server answered early and stopped reading: its answer may be there
+            response = connection.getresponse()
+            return Reply(
+                response.status,
+                {k.lower(): v for k, v in response.getheaders()},
+                response.read(),
+            )
+        finally:
+            connection.close()
 
 
 def live_target() -> tuple[str, str, str] | None:

@@ -1,4 +1,4 @@
-"""The web contract (DESIGN.md section 3), for every stack: in-process, or over HTTP when
+"""The web contract (docs/web-contract.md), for every stack: in-process, or over HTTP when
 FWBENCH_CONTRACT_URL names a live server (FWBENCH_CONTRACT_STACK its stack).
 
 Tests never change the seeded rows: updates and deletes work on items the tests create, so the
@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 import pytest
-from contract_client import ContractClient, Reply
+from contract_client import ContractClient, Reply, chunked
 
-from apps.common import MAX_BODY_BYTES
+from apps.common import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from apps.seed import seed_item
 
 JSON = {"Content-Type": "application/json"}
@@ -646,3 +648,262 @@ def test_no_answer_is_a_redirect(client: ContractClient, unchanged: Any) -> None
     ]:
         reply = client.request(method, path)
         assert not 300 <= reply.status < 400, (method, path, reply.status, reply.headers)
+
+
+# --- concurrency: two requests on one item at the same moment -----------------------------------
+# Over HTTP the two requests of a pair reach different workers/threads of the server; in-process
+# the WSGI stacks run them on two threads and the FastAPI stacks on their thread pool. Without
+# single-statement writes, the ORM stacks answered most PUT/DELETE pairs with a 500 (SQLAlchemy's
+# StaleDataError) or brought the deleted row back (Django's save(): UPDATE of no row, then INSERT).
+
+RACE_PAIRS = 20
+
+
+def at_once(pool: ThreadPoolExecutor, *calls: Callable[[], Reply]) -> list[Reply]:
+    """Run the calls on the pool's threads, all released at the same moment."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Reply]) -> Reply:
+        barrier.wait(timeout=30)
+        return call()
+
+    futures = [pool.submit(run, call) for call in calls]
+    return [future.result(timeout=120) for future in futures]
+
+
+def test_concurrent_put_and_delete_of_one_item(client: ContractClient) -> None:
+    """DELETE 204; PUT 200 (it came first) or 404 (it came second); the item is gone after."""
+    count = healthz(client)["items"]
+    failures: list[str] = []
+    outcomes = {200: 0, 404: 0}
+    with ThreadPoolExecutor(2) as pool:
+        for n in range(RACE_PAIRS):
+            item = create(client, name=f"race-{n}")
+            path = f"/items/{item['id']}"
+            fields = {"name": f"raced-{n}", "description": "put", "price": n + 0.5}
+            put, delete = at_once(
+                pool,
+                partial(send, client, "PUT", path, fields),
+                partial(client.request, "DELETE", path),
+            )
+            after = client.request("GET", path)
+            if delete.status != 204 or put.status not in (200, 404) or after.status != 404:
+                failures.append(
+                    f"pair {n}: PUT {put.status} {put.body[:120]!r}, DELETE {delete.status} "
+                    f"{delete.body[:120]!r}, GET after {after.status} {after.body[:120]!r}"
+                )
+                continue
+            outcomes[put.status] += 1
+            if put.status == 200:
+                assert assert_json(put, 200) == {"id": item["id"], **fields}
+            else:
+                assert_error(put, 404)
+    assert not failures, "\n".join(failures)
+    assert healthz(client)["items"] == count, "a deleted item came back"
+    print(f"PUT/DELETE pairs: PUT first {outcomes[200]}, DELETE first {outcomes[404]}")
+
+
+def test_concurrent_deletes_of_one_item(client: ContractClient) -> None:
+    """Exactly one of two DELETEs of one item deletes it (204); the other finds nothing (404)."""
+    count = healthz(client)["items"]
+    failures: list[str] = []
+    with ThreadPoolExecutor(2) as pool:
+        for n in range(RACE_PAIRS):
+            path = f"/items/{create(client, name=f'race-del-{n}')['id']}"
+            replies = at_once(pool, *[partial(client.request, "DELETE", path)] * 2)
+            statuses = sorted(reply.status for reply in replies)
+            if statuses != [204, 404] or client.request("GET", path).status != 404:
+                failures.append(f"pair {n}: DELETE statuses {statuses}")
+                continue
+            for reply in replies:
+                if reply.status == 204:
+                    assert reply.body == b""
+                else:
+                    assert_error(reply, 404)
+    assert not failures, "\n".join(failures)
+    assert healthz(client)["items"] == count
+
+
+# --- nesting ------------------------------------------------------------------------------------
+# Arrays and objects nest at most MAX_JSON_DEPTH levels in any body ("[]" is one level); deeper is
+# a 400, checked before parsing, so that no stack runs out of recursion parsing a body or encoding
+# its echo (at 900-1000 levels the parser still succeeded and the echo failed with a 500).
+
+DEEPER = [MAX_JSON_DEPTH + 1, 900, 950, 1000, 100_000]
+
+
+def nested(depth: int, shape: str = "array") -> bytes:
+    """A JSON value `depth` levels deep: arrays, objects, or both in turn."""
+    openers = {"array": [b"["], "object": [b'{"k": '], "mixed": [b"[", b'{"k": ']}[shape]
+    opened = [openers[level % len(openers)] for level in range(depth)]
+    closers = b"".join(b"]" if opener == b"[" else b"}" for opener in reversed(opened))
+    return b"".join(opened) + b"0" + closers
+
+
+def nested_item(depth: int) -> bytes:
+    """A valid item `depth` levels deep: the object itself, then an ignored field below it."""
+    return b'{"name": "deep", "price": 1, "pad": ' + nested(depth - 1) + b"}"
+
+
+@pytest.mark.parametrize("path", ["/echo", "/post"])
+@pytest.mark.parametrize("shape", ["array", "object", "mixed"])
+def test_nesting_at_the_limit_is_accepted(client: ContractClient, path: str, shape: str) -> None:
+    body = nested(MAX_JSON_DEPTH, shape)
+    data = assert_json(send(client, "POST", path, raw=body), 200)
+    assert (data if path == "/echo" else data["received"]) == json.loads(body)
+
+
+@pytest.mark.parametrize("method, path", ITEM_ENDPOINTS)
+def test_item_nested_at_the_limit_is_accepted(
+    client: ContractClient, method: str, path: str
+) -> None:
+    target = create(client)
+    reply = send(client, method, at(path, target), raw=nested_item(MAX_JSON_DEPTH))
+    item = assert_json(reply, 201 if method == "POST" else 200)
+    assert (item["name"], item["price"]) == ("deep", 1.0)
+
+
+@pytest.mark.parametrize("method, path", BODY_ENDPOINTS)
+@pytest.mark.parametrize("depth", DEEPER)
+def test_nesting_beyond_the_limit_is_400(
+    client: ContractClient, unchanged: Any, method: str, path: str, depth: int
+) -> None:
+    body = nested_item(depth) if path.startswith("/items") else nested(depth)
+    assert_error(send(client, method, at(path, unchanged), raw=body), 400)
+
+
+@pytest.mark.parametrize("shape", ["object", "mixed"])
+@pytest.mark.parametrize("depth", DEEPER)
+def test_nested_objects_beyond_the_limit_are_400(
+    client: ContractClient, shape: str, depth: int
+) -> None:
+    assert_error(send(client, "POST", "/echo", raw=nested(depth, shape)), 400)
+
+
+def test_brackets_inside_strings_do_not_nest(client: ContractClient) -> None:
+    value = {"a": "[" * 5000, "b": '{\\"[' * 500, "c": ["]" * 300, "}"], "d": "\\"}
+    assert assert_json(send(client, "POST", "/echo", value), 200) == value
+
+
+# --- chunked request bodies ---------------------------------------------------------------------
+# A body sent with Transfer-Encoding: chunked is read and limited like any other: 413 over 1 MiB
+# (the rest read and discarded), then 415, 400, 422. Broken chunk framing is a 4xx: the stack's
+# JSON 400 where the application reads the framing errors (WSGI servers), the server's own 400
+# where the server refuses the request itself (ASGI servers). Never a 5xx, never a stored item.
+
+
+def padded_item(size: int, name: str = "truncated") -> bytes:
+    """A valid item followed by spaces, `size` bytes: cut anywhere, it is still a valid item."""
+    item = json.dumps({"name": name, "price": 1}).encode()
+    return item + b" " * (size - len(item))
+
+
+@pytest.mark.parametrize("path", ["/items", "/items/"])
+def test_chunked_item_is_created(client: ContractClient, path: str) -> None:
+    count = healthz(client)["items"]
+    body = json.dumps({"name": "chunked", "description": "in pieces", "price": 2.5}).encode()
+    item = assert_json(client.request_chunked("POST", path, chunked(body, 7), JSON), 201)
+    assert item == {"id": item["id"], "name": "chunked", "description": "in pieces", "price": 2.5}
+    assert client.request("GET", f"/items/{item['id']}").json() == item
+    assert healthz(client)["items"] == count + 1
+
+
+def test_chunked_update_replaces_the_item(client: ContractClient) -> None:
+    item = create(client)
+    body = json.dumps({"name": "rechunked", "price": 3}).encode()
+    reply = client.request_chunked("PUT", f"/items/{item['id']}", chunked(body, 5), JSON)
+    updated = assert_json(reply, 200)
+    assert updated == {"id": item["id"], "name": "rechunked", "description": "", "price": 3.0}
+    assert client.request("GET", f"/items/{item['id']}").json() == updated
+
+
+@pytest.mark.parametrize("path", ["/echo", "/post"])
+def test_chunked_echo(client: ContractClient, path: str) -> None:
+    value = {"a": [1, 2, {"b": "c" * 300}], "d": None}
+    raw = chunked(json.dumps(value).encode(), 64)
+    data = assert_json(client.request_chunked("POST", path, raw, JSON), 200)
+    assert (data if path == "/echo" else data["received"]) == value
+
+
+def test_chunked_body_of_exactly_one_mib_is_accepted(client: ContractClient) -> None:
+    body = json_of_size(MAX_BODY_BYTES)
+    reply = client.request_chunked("POST", "/echo", chunked(body), JSON)
+    assert assert_json(reply, 200) == json.loads(body)
+
+
+@pytest.mark.parametrize("method, path", BODY_ENDPOINTS)
+@pytest.mark.parametrize(
+    "size", [MAX_BODY_BYTES + 1, MAX_BODY_BYTES * 3 // 2], ids=["1MiB+1", "1.5MiB"]
+)
+def test_chunked_body_over_one_mib_is_413(
+    client: ContractClient, unchanged: Any, method: str, path: str, size: int
+) -> None:
+    # Cut at 1 MiB the body would still be a valid item: a stack that truncates stores it.
+    reply = client.request_chunked(method, at(path, unchanged), chunked(padded_item(size)), JSON)
+    assert_error(reply, 413)
+
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("POST", "/nope", 404),
+        ("PUT", "/items/999999999", 404),
+        ("PUT", "/items", 405),
+        ("POST", "/hello", 405),
+    ],
+)
+def test_chunked_body_is_404_or_405_first(
+    client: ContractClient, unchanged: Any, method: str, path: str, status: int
+) -> None:
+    raw = chunked(padded_item(MAX_BODY_BYTES * 3 // 2))
+    assert_error(client.request_chunked(method, path, raw, JSON), status)
+
+
+def test_chunked_body_with_wrong_content_type_is_415(
+    client: ContractClient, unchanged: Any
+) -> None:
+    body = json.dumps({**VALID, "name": CANARY}).encode()
+    text = {"Content-Type": "text/plain"}
+    reply = client.request_chunked("POST", "/items", chunked(body, 16), text)
+    assert_error(reply, 415)
+
+
+@pytest.mark.parametrize("path", ["/items", "/echo"])
+@pytest.mark.parametrize(
+    "body, status",
+    [(b"{not json", 400), (b"", 400), (b'{"name": 1, "price": 1}', 422)],
+    ids=["badjson", "empty", "invalid"],
+)
+def test_chunked_body_errors_follow_the_contract(
+    client: ContractClient, unchanged: Any, path: str, body: bytes, status: int
+) -> None:
+    if path == "/echo" and status == 422:
+        status = 200  # any JSON value is echoed
+    reply = client.request_chunked("POST", path, chunked(body, 4), JSON)
+    if status == 200:
+        assert assert_json(reply, 200) == json.loads(body)
+    else:
+        assert_error(reply, status)
+
+
+ITEM_BYTES = json.dumps({**VALID, "name": CANARY}).encode()
+MALFORMED_CHUNKED = {
+    "size-not-hex": b"zz\r\n" + ITEM_BYTES + b"\r\n0\r\n\r\n",
+    "size-too-small": b"3\r\n" + ITEM_BYTES + b"\r\n0\r\n\r\n",  # no CRLF after 3 bytes
+}
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [("POST", "/items"), ("PUT", "/items/{id}"), ("POST", "/echo"), ("POST", "/nope")],
+)
+@pytest.mark.parametrize("raw", MALFORMED_CHUNKED.values(), ids=MALFORMED_CHUNKED.keys())
+def test_malformed_chunked_framing_is_4xx(
+    client: ContractClient, unchanged: Any, method: str, path: str, raw: bytes
+) -> None:
+    reply = client.request_chunked(method, at(path, unchanged), raw, JSON)
+    assert 400 <= reply.status < 500, (reply.status, reply.body[:300])
+    assert b"Traceback" not in reply.body
+    assert CANARY.encode() not in reply.body
+    if reply.content_type == "application/json":
+        assert "detail" in reply.json()

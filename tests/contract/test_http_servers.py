@@ -1,7 +1,7 @@
 """Every variant of the matrix (stack x server) passes the contract suite over real HTTP.
 
-For each variant in roles/app_server/defaults/main.yml: seed a database, start the variant's own
-command on 127.0.0.1 (a free port, 2 workers x 2 threads), wait for /healthz, run
+For each variant of the matrix (roles/fwbench/defaults/main.yml): seed a database, start the
+variant's own command on 127.0.0.1 (a free port, 2 workers x 2 threads), wait for /healthz, run
 test_contract.py against it in a subprocess (FWBENCH_CONTRACT_URL), stop the server by its PID.
 """
 
@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ from contract_client import ENV_SEED_ITEMS, ENV_SERVER, ENV_STACK, ENV_URL
 from apps.seed import seed_database
 
 REPO = Path(__file__).resolve().parents[2]
-MATRIX = REPO / "roles" / "app_server" / "defaults" / "main.yml"
+MATRIX = REPO / "roles" / "fwbench" / "defaults" / "main.yml"
+APP_SERVER = REPO / "roles" / "app_server" / "defaults" / "main.yml"  # SQLite settings
 SUITE = Path(__file__).with_name("test_contract.py")
 HOST = "127.0.0.1"  # traffic stays on the loopback interface
 WORKERS = 2
@@ -50,8 +52,9 @@ class Variant:
 
 
 def load_variants(path: Path = MATRIX) -> tuple[list[Variant], dict[str, Any]]:
-    matrix = yaml.safe_load(path.read_text(encoding="utf-8"))
-    servers = matrix["app_server_servers"]
+    matrix = {**yaml.safe_load(APP_SERVER.read_text(encoding="utf-8")),
+              **yaml.safe_load(path.read_text(encoding="utf-8"))}
+    servers = matrix["fwbench_servers"]
     variants = [
         Variant(
             stack=stack,
@@ -59,7 +62,7 @@ def load_variants(path: Path = MATRIX) -> tuple[list[Variant], dict[str, Any]]:
             command=servers[server]["command"],
             targets={key: spec[key] for key in ("wsgi", "asgi") if key in spec},
         )
-        for stack, spec in matrix["app_server_stacks"].items()
+        for stack, spec in matrix["fwbench_stacks"].items()
         for server in spec["servers"]
     ]
     return variants, matrix
@@ -85,7 +88,7 @@ def render_command(variant: Variant, port: int) -> list[str]:
         port=port,
         workers=WORKERS,
         threads=THREADS,
-        gunicorn_flags=MATRIX_DATA["app_server_version_sets"]["current"]["gunicorn_flags"],
+        gunicorn_flags=MATRIX_DATA["fwbench_version_sets"]["current"]["gunicorn_flags"],
     )
     return shlex.split(text)
 
@@ -139,12 +142,16 @@ def tail(path: Path, lines: int = 40) -> str:
         return ""
 
 
-@pytest.mark.servers
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
-def test_variant_passes_the_contract_over_http(variant: Variant, tmp_path: Path) -> None:
-    db = tmp_path / "fwbench.db"
+@contextlib.contextmanager
+def running(variant: Variant, workdir: Path) -> Iterator[str]:
+    """The variant's server on a freshly seeded database in `workdir`, healthy: yields its URL.
+
+    Started as the matrix says (its own process group), stopped by its PID on exit; its output
+    goes to `workdir`/server.log, whose tail is in the error if it never becomes healthy.
+    """
+    db = workdir / "fwbench.db"
     seed_database(db, SEED_ITEMS, MATRIX_DATA["app_server_sqlite_journal_mode"])
-    secret = tmp_path / "secret_key"
+    secret = workdir / "secret_key"
     secret.write_text("contract-tests-only-" + "y" * 40, encoding="utf-8")
     port = free_port()
     url = f"http://{HOST}:{port}"
@@ -157,7 +164,7 @@ def test_variant_passes_the_contract_over_http(variant: Variant, tmp_path: Path)
         "FWBENCH_SQLITE_JOURNAL": MATRIX_DATA["app_server_sqlite_journal_mode"],
         "PYTHONUNBUFFERED": "1",
     }
-    log = tmp_path / "server.log"
+    log = workdir / "server.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             render_command(variant, port),
@@ -175,6 +182,16 @@ def test_variant_passes_the_contract_over_http(variant: Variant, tmp_path: Path)
             message = f"{variant.name}: {exc}\n--- server log ---\n{tail(log)}"
             raise AssertionError(message) from None
         assert health["items"] == SEED_ITEMS
+        yield url
+        assert process.poll() is None, f"{variant.name}: the server died\n{tail(log)}"
+    finally:
+        stop(process)
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_variant_passes_the_contract_over_http(variant: Variant, tmp_path: Path) -> None:
+    with running(variant, tmp_path) as url:
         started = time.monotonic()
         suite = subprocess.run(
             [sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "no:cacheprovider"],
@@ -195,8 +212,6 @@ def test_variant_passes_the_contract_over_http(variant: Variant, tmp_path: Path)
         print(f"\n{variant.name}: {lines[-1] if lines else '?'} (suite {elapsed:.1f}s)")
         assert suite.returncode == 0, (
             f"{variant.name}: contract suite failed over HTTP\n"
-            f"{suite.stdout[-6000:]}\n{suite.stderr[-2000:]}\n--- server log ---\n{tail(log)}"
+            f"{suite.stdout[-6000:]}\n{suite.stderr[-2000:]}\n"
+            f"--- server log ---\n{tail(tmp_path / 'server.log')}"
         )
-        assert process.poll() is None, f"{variant.name}: the server died during the suite"
-    finally:
-        stop(process)
