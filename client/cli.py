@@ -172,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--plan", required=True, help="JSON: scale, versions, variants, scenarios, "
                                                   "seed")
 
-    sub.add_parser("scenarios", help="list scenarios and their key parameters as JSON")
+    sc = sub.add_parser("scenarios", help="list scenarios and their key parameters as JSON")
+    sc.add_argument("--scale", type=_positive(float, 1.0), default=1.0,
+                    help="0 < F <= 1: the parameters as `run --scale F` would use them")
 
     mo = sub.add_parser("monitor", help="sample a process tree and the host into a CSV")
     mo.add_argument("--csv", required=True)
@@ -219,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("cell-state", "cell-commit", "run-status"):
             return cmd_cellstate(args)
         if args.command == "scenarios":
-            return cmd_scenarios()
+            return cmd_scenarios(args.scale)
         if args.command == "monitor":
             from client.monitor import run_monitor
 
@@ -284,10 +286,11 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_scenarios() -> int:
+def cmd_scenarios(scale: float = 1.0) -> int:
     from client import scenarios
 
-    _print_json({"scenarios": [scenarios.load(n).brief() for n in scenarios.names()]})
+    _print_json({"scenarios": [scenarios.load(n).scaled(scale).brief()
+                               for n in scenarios.names()]})
     return 0
 
 

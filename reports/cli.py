@@ -9,8 +9,6 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports.load import NotARunError
-
 EXIT_USAGE = 2
 
 
@@ -46,20 +44,20 @@ def _build(args: argparse.Namespace) -> int:
     result, out = build(args.run_dir, figures=not args.no_figures, html=not args.no_html)
     if not args.quiet:
         print(tables.terminal_summary(result.summary), end="")
-        v = result.validity
-        errors = int((v["severity"] == "error").sum())
-        warns = int((v["severity"] == "warning").sum())
-        print(f"\nvalidity: {errors} error(s), {warns} warning(s) — see {out / 'tables.md'}")
+        n = result.counts
+        print(f"\nvalidity: {n.errors} error(s), {n.warnings} warning(s) — see "
+              f"{out / 'tables.md'}")
         main_file = out / ("tables.md" if args.no_html else "index.html")
         print(f"report: {main_file}  ({time.perf_counter() - started:.1f} s)")
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from reports import compare
+    from reports.build import build_comparison
+    from reports.render_compare import terminal_table
 
-    table, out = compare.run_compare(args.run_a, args.run_b, args.out)
-    print(compare.terminal_table(table), end="")
+    comparison, out = build_comparison(args.run_a, args.run_b, args.out)
+    print(terminal_table(comparison.table), end="")
     print(f"\ncomparison: {out}")
     return 0
 
@@ -75,6 +73,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from reports.load import NotARunError  # pandas: not needed for --help
+
     warnings.filterwarnings("ignore", category=RuntimeWarning)  # empty-slice means etc. -> NaN
     handlers = {"build": _build, "compare": _compare, "demo": _demo}
     try:

@@ -1,8 +1,10 @@
 """Every constant the report uses, defined once.
 
-Scenario names and orders follow DESIGN.md and the two papers in ``seeds/``; statistical settings
-(percentile set, confidence level, bootstrap size, seed, thresholds) are the report's method and are
-printed in the report's "Method" section from here, so the text and the numbers cannot drift apart.
+Scenario names and orders follow client/scenarios/ and the two papers (Bednarz & Miłosz,
+"Benchmarking the performance of Python web frameworks", 2025; Malatjie & Faniso-Myaka,
+"Comparative analysis of HTTP request handling in different Python frameworks", 2025); statistical
+settings (percentile set, confidence level, thresholds) are the report's method and are printed in
+the report's "Method" section from here, so the text and the numbers cannot drift apart.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ SERVER_ORDER: tuple[str, ...] = (
 
 STATUS_RANK: dict[str, int] = {"ok": 0, "degraded": 1, "failed": 2}
 
-# report/summary.csv: the contract columns first (DESIGN.md section 5), then extras.
+# report/summary.csv: the contract columns first (docs/results.md), then extras.
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "variant", "stack", "server", "scenario", "reps", "requests", "errors", "rps_median",
     "mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "ci95_low_ms", "ci95_high_ms",

@@ -1,7 +1,7 @@
-"""Figure renderers: analysis frames in, PNG files out (matplotlib, Agg backend).
+"""Figure renderers: the ``Analysis`` in, PNG files out (matplotlib, Agg backend).
 
-Every renderer draws already-reduced data (at most ``MAX_LINE_POINTS`` per line, sampled fliers);
-none computes a statistic beyond what ``reports.analysis`` and ``reports.stats`` provide.
+Every renderer draws data the analysis already reduced (at most ``MAX_LINE_POINTS`` per line,
+sampled fliers: ``reports.series``); none computes a statistic.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,29 +20,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from reports import analysis, stats
 from reports.constants import (
     FIGURE_DPI,
     MAX_FLIERS,
     PAPER1_FIGURES,
     PAPER2_LOADS,
 )
+from reports.sections import Figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
 
-    from reports.build import Analysis
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A written figure and what it is about (for placing it and its warnings in the report)."""
-    filename: str
-    title: str
-    section: str
-    scenarios: tuple[str, ...]
-    caption: str = ""
+    from reports.analysis import Analysis
 
 
 def palette(variants: Sequence[str]) -> dict[str, tuple[float, ...]]:
@@ -155,7 +144,7 @@ def _p2_line(result: Analysis, load: str, out: Path, colors: dict) -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True)
     fig.subplots_adjust(left=0.07, right=0.99, top=0.72, bottom=0.12, wspace=0.05)
     for ax, scenario, method in ((axes[0], get_s, "GET"), (axes[1], post_s, "POST")):
-        series = analysis.per_iteration(result.run.requests, result.run.cells, scenario)
+        series = result.per_iteration[scenario]
         for variant, g in series.groupby("variant", sort=False):
             ax.plot(g["iteration"], g["latency_ms"], lw=0.8, color=colors[variant],
                     label=variant)
@@ -184,14 +173,9 @@ def _p2_box(result: Analysis, load: str, out: Path, colors: dict) -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
     fig.subplots_adjust(left=0.07, right=0.99, top=0.88, bottom=0.2, wspace=0.05)
     for ax, scenario, method in ((axes[0], get_s, "GET"), (axes[1], post_s, "POST")):
-        boxes, facecolors = [], []
-        for variant in result.variants:
-            values = result.latencies.get((variant, scenario))
-            if values is not None and values.size:
-                n_out = stats.iqr_outliers(values)
-                boxes.append(stats.box_stats(values, f"{_short(variant)}\n({n_out} outliers)",
-                                             max_fliers=MAX_FLIERS))
-                facecolors.append(colors[variant])
+        boxes = [{**box.stats, "label": f"{_short(box.variant)}\n({box.outliers} outliers)"}
+                 for box in result.boxes[scenario]]
+        facecolors = [colors[box.variant] for box in result.boxes[scenario]]
         if boxes:
             parts = ax.bxp(boxes, patch_artist=True, showmeans=True,
                            flierprops={"markersize": 2, "alpha": 0.5})
@@ -323,8 +307,7 @@ TIMELINE_ROWS = (("throughput_rps", "completed req/s"), ("server_cpu_pct", "serv
 
 
 def resource_figure(result: Analysis, scenario: str, out: Path, colors: dict) -> Figure | None:
-    data = analysis.timelines(result.run.requests, result.run.monitors, result.run.cells,
-                              scenario)
+    data = result.timelines[scenario]
     if data.empty:
         return None
     rows = [(m, label) for m, label in TIMELINE_ROWS if (data["metric"] == m).any()]
@@ -354,7 +337,7 @@ def resource_figure(result: Analysis, scenario: str, out: Path, colors: dict) ->
 
 
 def efficiency_figure(result: Analysis, out: Path, colors: dict) -> Figure | None:
-    data = result.summary.dropna(subset=["requests_per_cpu_s"])
+    data = result.efficiency.dropna(subset=["requests_per_cpu_s"])
     if data.empty:
         return None
     scenarios = [s for s in result.scenarios if (data["scenario"] == s).any()]

@@ -1,7 +1,9 @@
-"""The HTML report: one self-contained page (inline CSS) next to ``figures/*.png``."""
+"""The HTML report: one self-contained page (inline CSS) next to ``figures/*.png``; it renders
+the same sections as tables.md (``reports.sections``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from reports import analysis, provenance, render_md, tables, validity
+from reports import sections, tables
 from reports.method import METHOD_NOTES
+from reports.sections import Figure
 
 if TYPE_CHECKING:
-    from reports.build import Analysis
-    from reports.figures import Figure
+    from reports.analysis import Analysis
 
 TEMPLATES = Path(__file__).parent / "templates"
 SECTIONS = (("paper1", "Paper 1 view — Bednarz & Miłosz (throughput and mean response time)"),
@@ -35,7 +37,7 @@ def _plain(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def _figure_context(fig: Figure, findings: pd.DataFrame) -> dict[str, Any]:
-    affected = validity.for_scenarios(findings, list(fig.scenarios))
+    affected = sections.figure_findings(findings, list(fig.scenarios))
     return {"file": f"figures/{fig.filename}", "title": fig.title, "caption": fig.caption,
             "scenarios": list(fig.scenarios),
             "warnings": [f"{r.variant} · {r.scenario}{'' if r.rep == 0 else f' · rep {r.rep}'}: "
@@ -43,44 +45,36 @@ def _figure_context(fig: Figure, findings: pd.DataFrame) -> dict[str, Any]:
 
 
 def context(result: Analysis, figures: Sequence[Figure]) -> dict[str, Any]:
-    run = result.run
     v = result.validity
-    serious = v[v["severity"].isin(["error", "warning"])]
-    flagged = [name for name, spec in (run.meta.get("variants") or {}).items()
-               if isinstance(spec, dict) and spec.get("honours_parallelism") is False]
-    heads = analysis.headlines(result.summary, result.comparisons)
+    prov = result.provenance
     by_section: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in SECTIONS}
     for fig in figures:
         by_section.setdefault(fig.section, []).append(_figure_context(fig, v))
     return {
-        "run_id": run.run_id, "meta": run.meta,
-        "counts": {"variants": len(result.variants), "scenarios": len(result.scenarios),
-                   "reps": len(result.reps),
-                   "errors": int((v["severity"] == "error").sum()),
-                   "warnings": int((v["severity"] == "warning").sum()),
-                   "requests": int(result.summary["requests"].sum()) if len(result.summary) else 0,
-                   "failed": int(result.summary["errors"].sum()) if len(result.summary) else 0},
-        "flagged": flagged,
-        "headlines": [r._asdict() for r in heads.itertuples(index=False)],
-        "validity": _table(tables.VALIDITY_VIEW, serious),
-        "info": _table(tables.VALIDITY_VIEW, v[v["severity"] == "info"]),
-        "summary": _table(tables.SUMMARY_VIEW, render_md.summary_display(result.summary)),
+        "run_id": result.run.run_id, "meta": result.run.meta,
+        "counts": dataclasses.asdict(result.counts),
+        "flagged": prov.not_parallel,
+        "headlines": [r._asdict() for r in result.headlines.itertuples(index=False)],
+        "validity": _table(tables.VALIDITY_VIEW, sections.serious_findings(v)),
+        "info": _table(tables.VALIDITY_VIEW, sections.info_findings(v)),
+        "summary": _table(tables.SUMMARY_VIEW, sections.summary_display(result.summary)),
         "paper1": [(h, _table(tables.PAPER1_VIEW, part),
                     [f for f in by_section["paper1"]
                      if f["scenarios"] == [part["scenario"].iloc[0]]])
-                   for h, part in render_md.paper1_sections(result)],
+                   for h, part in sections.paper1_sections(result.paper1)],
         "paper2": [(h, _table(tables.PAPER2_VIEW, part))
-                   for h, part in render_md.paper2_sections(result)],
+                   for h, part in sections.paper2_sections(result.paper2)],
         "pairwise": [(h, _table(tables.COMPARISON_VIEW, part))
-                     for h, part in render_md.comparison_sections(result)],
-        "summary_note": render_md.SUMMARY_NOTE, "comparison_note": render_md.COMPARISON_NOTE,
-        "paper2_note": render_md.PAPER2_NOTE,
-        "efficiency": _table(tables.EFFICIENCY_VIEW, result.summary),
+                     for h, part in sections.comparison_sections(result.comparisons,
+                                                                 result.scenarios)],
+        "summary_note": sections.SUMMARY_NOTE, "comparison_note": sections.COMPARISON_NOTE,
+        "paper2_note": sections.PAPER2_NOTE,
+        "efficiency": _table(tables.EFFICIENCY_VIEW, result.efficiency),
         "sections": [(key, title, by_section.get(key, [])) for key, title in SECTIONS],
-        "facts": provenance.run_facts(run.meta),
-        "hosts": _plain(provenance.hosts_table(run.meta)),
-        "variants": _plain(provenance.variants_table(run.meta)),
-        "packages": provenance.packages(run.meta),
+        "facts": prov.facts,
+        "hosts": _plain(prov.hosts),
+        "variants": _plain(prov.variants),
+        "packages": prov.packages,
         "method": METHOD_NOTES,
         "missing_figures": not figures,
     }

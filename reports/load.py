@@ -1,4 +1,4 @@
-"""Readers: turn a results folder (DESIGN.md section 5) into three tidy DataFrames.
+"""Readers: turn a results folder (docs/results.md) into three tidy DataFrames.
 
 Nothing here computes a statistic; it only reads, types and aligns the data:
 
@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from client.constants import SUMMARY_SCHEMA_VERSION, TIMEOUT
+from client.constants import TIMEOUT
+from client.results import summary_problems
 
 REQUEST_COLUMNS = ("seq", "scheduled_ns", "sent_ns", "done_ns", "error")  # read; others ignored
 MONITOR_COLUMNS = ("ts_ns", "scope", "pid", "cpu_percent", "rss_bytes")
@@ -199,12 +200,13 @@ def load_run(run_dir: Path | str) -> Run:
     mon_frames: list[pd.DataFrame] = []
     for cell_id, (variant, scenario, rep, folder) in enumerate(discover_cells(run_dir)):
         summary, s_problem = _read_json(folder / "summary.json")
-        row = _cell_row(cell_id, variant, scenario, rep, folder, summary, meta_variants)
         cell_problems = [s_problem] if s_problem else []
-        if summary is not None and _schema_version(summary) > SUMMARY_SCHEMA_VERSION:
-            cell_problems.append(f"summary.json schema_version {_schema_version(summary)} is "
-                                 f"newer than this report reads ({SUMMARY_SCHEMA_VERSION}): "
-                                 "update fwbench to read it")
+        invalid = summary_problems(summary) if summary is not None else []
+        if invalid:  # never trust a summary of the wrong shape: the rows speak instead
+            cell_problems.append(f"{folder.relative_to(run_dir)}/summary.json: "
+                                 + "; ".join(invalid) + "; ignored, figures from requests.csv")
+            summary = None
+        row = _cell_row(cell_id, variant, scenario, rep, folder, summary, meta_variants)
         raw, r_problem = read_requests(folder / "requests.csv", row["model"])
         if r_problem:
             cell_problems.append(r_problem)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -88,3 +89,25 @@ def variants_table(meta: dict[str, Any]) -> pd.DataFrame:
                                  else str(v.get(k)) for k in VARIANT_FIELDS}}
             for name, v in variants.items()]
     return pd.DataFrame(rows, columns=["variant", *VARIANT_FIELDS])
+
+
+def not_parallel(meta: dict[str, Any]) -> list[str]:
+    """The variants whose server does not honour the workers x threads setting."""
+    return [name for name, spec in (meta.get("variants") or {}).items()
+            if isinstance(spec, dict) and spec.get("honours_parallelism") is False]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Everything the report says about where and how the run was made."""
+    facts: list[tuple[str, str]]
+    hosts: pd.DataFrame
+    variants: pd.DataFrame
+    packages: dict[str, list[str]]
+    not_parallel: list[str]
+
+
+def provenance(meta: dict[str, Any]) -> Provenance:
+    return Provenance(facts=run_facts(meta), hosts=hosts_table(meta),
+                      variants=variants_table(meta), packages=packages(meta),
+                      not_parallel=not_parallel(meta))

@@ -137,9 +137,9 @@ def iqr_outliers(values: np.ndarray, k: float = 1.5) -> int:
     return int(((values < low) | (values > high)).sum())
 
 
-def box_stats(values: np.ndarray, label: str, *, max_fliers: int,
-              seed: int = RNG_SEED) -> dict[str, object]:
-    """Box-plot statistics for ``matplotlib.axes.Axes.bxp`` with a bounded number of fliers."""
+def box_stats(values: np.ndarray, *, max_fliers: int, seed: int = RNG_SEED) -> dict[str, object]:
+    """Box-plot statistics for ``matplotlib.axes.Axes.bxp`` (without its ``label``) with a
+    bounded number of fliers."""
     values = np.asarray(values, dtype="float64")
     values = values[np.isfinite(values)]
     q1, med, q3 = np.percentile(values, [25, 50, 75], method=QUANTILE_METHOD)
@@ -148,7 +148,7 @@ def box_stats(values: np.ndarray, label: str, *, max_fliers: int,
     fliers = values[(values < low) | (values > high)]
     if fliers.size > max_fliers:
         fliers = np.random.default_rng(seed).choice(fliers, max_fliers, replace=False)
-    return {"label": label, "med": med, "q1": q1, "q3": q3, "mean": float(values.mean()),
+    return {"med": med, "q1": q1, "q3": q3, "mean": float(values.mean()),
             "whislo": float(inside.min()) if inside.size else q1,
             "whishi": float(inside.max()) if inside.size else q3, "fliers": fliers}
 

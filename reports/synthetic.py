@@ -1,4 +1,4 @@
-"""Synthetic results folders with known answers (DESIGN.md section 5 layout).
+"""Synthetic results folders with known answers (the layout of docs/results.md).
 
 Used by the tests, the 1M-row benchmark and ``python -m reports demo``: a report can be tried and
 checked without a lab. ``write_cell`` writes one repetition from given latencies, so a test knows

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
+from reports.constants import MIN_REPS
+
 Formatter = Callable[[object], str]
 
 
@@ -213,10 +215,21 @@ def paper2_display(table: pd.DataFrame) -> pd.DataFrame:
                                          strict=True)])
 
 
+VERDICT_TEXT = {"b_faster": "B faster", "b_slower": "B slower",
+                "not_significant": "not significant",
+                "insufficient_reps": f"no claim (< {MIN_REPS} reps a side)"}
+
+
+def describe(verdict_name: str, ratio: float) -> str:
+    """A verdict (reports/verdicts.py) in words for the tables: 'B slower (×1.23)'."""
+    text = VERDICT_TEXT.get(verdict_name, verdict_name)
+    if verdict_name in ("b_faster", "b_slower") and math.isfinite(ratio):
+        return f"{text} (×{ratio:.2f})"
+    return text
+
+
 def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
     """comparisons.csv rows for reading: the interval as text, reps "a/b", the verdict in words."""
-    from reports.verdicts import describe
-
     shown = with_ci(table, "ci95_low", "ci95_high", "ci", 3)
     if shown.empty:
         return shown.assign(reps=[], verdict_text=[])

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from client.validity import MAX_ERROR_RATE
-from reports.analysis import KEYS, order_scenarios, order_variants
 from reports.constants import CLOCK_OFFSET_WARN_MS, HIGH_CV, MIN_REPS
+from reports.ordering import KEYS, order_scenarios, order_variants
 
 COLUMNS = ["severity", "variant", "scenario", "rep", "source", "message"]
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -146,9 +146,3 @@ def validity_table(meta: dict[str, Any], run_problems: list[str], cells: pd.Data
     return table.sort_values(["severity", "variant", "scenario", "rep"],
                              key=lambda c: c.map(SEVERITY_RANK) if c.name == "severity" else c,
                              kind="stable").reset_index(drop=True)
-
-
-def for_scenarios(validity: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
-    """Findings that affect any of ``scenarios`` (including variant-wide and run-wide ones)."""
-    mask = validity["scenario"].isin(scenarios) & validity["severity"].isin(["error", "warning"])
-    return validity[mask]

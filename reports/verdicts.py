@@ -59,16 +59,3 @@ def verdict(t: float, p_adjusted: float, reps_a: int, reps_b: int,
         return "not_significant"
     b_higher = t > 0
     return "b_slower" if b_higher == lower_is_better else "b_faster"
-
-
-VERDICT_TEXT = {"b_faster": "B faster", "b_slower": "B slower",
-                "not_significant": "not significant",
-                "insufficient_reps": f"no claim (< {MIN_REPS} reps a side)"}
-
-
-def describe(verdict_name: str, ratio: float) -> str:
-    """A verdict in words for the tables: 'B slower (×1.23)'."""
-    text = VERDICT_TEXT.get(verdict_name, verdict_name)
-    if verdict_name in ("b_faster", "b_slower") and np.isfinite(ratio):
-        return f"{text} (×{ratio:.2f})"
-    return text

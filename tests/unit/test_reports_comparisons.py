@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import analysis
+from reports import pairs, papers
 from reports.cli import main
 from reports.synthetic import make_run, write_cell, write_run_json
 
@@ -30,7 +30,7 @@ def _summary(reps: pd.DataFrame, failed: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def _compare(reps: pd.DataFrame, failed: tuple[str, ...] = ()) -> pd.DataFrame:
-    return analysis.comparisons(reps, _summary(reps, failed), reps)
+    return pairs.comparisons(reps, _summary(reps, failed), reps)
 
 
 def test_equal_distributions_are_not_significant():
@@ -89,14 +89,14 @@ def test_paper2_table_has_improvement_against_slowest_and_outlier_counts():
            (B, "p2_get_concurrent"): base * 4,  # mean 22, slowest -> baseline
            (A, "p2_post_concurrent"): base,
            (B, "p2_post_concurrent"): base * 2}
-    table = analysis.paper2_table(lat, summary, "concurrent").set_index(["variant", "method"])
+    table = papers.paper2_table(lat, summary, "concurrent").set_index(["variant", "method"])
     assert table.loc[(B, "GET"), "improvement_pct"] == pytest.approx(0.0)
     assert table.loc[(A, "POST"), "improvement_pct"] == pytest.approx((22 - 5.5) / 22 * 100)
     assert table.loc[(A, "GET"), "outliers"] == 1
     assert table.loc[(B, "GET"), "outliers"] == 0
     # a failed row is never the baseline nor ranked
     summary.loc[1, "status"] = "failed"
-    table = analysis.paper2_table(lat, summary, "concurrent")
+    table = papers.paper2_table(lat, summary, "concurrent")
     assert list(table["status"])[-1] == "failed"
     assert np.isnan(table.iloc[-1]["improvement_pct"])
     by = table.set_index(["variant", "method"])
@@ -107,7 +107,7 @@ def test_paper1_figures_follow_the_papers_order_with_ci(tmp_path: Path):
     root = make_run(tmp_path / "p1", variants={B: 4.0, A: 2.0},
                     scenarios=("p1_delete", "p1_hello"), reps=3, requests_per_rep=100,
                     monitors=False)
-    from reports.build import analyse
+    from reports.analysis import analyse
     from reports.load import load_run
 
     p1 = analyse(load_run(root)).paper1

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from reports.build import analyse
+from reports.analysis import analyse
 from reports.cli import main
 from reports.load import load_run
 from reports.synthetic import make_run, write_cell, write_run_json
@@ -117,3 +118,18 @@ def test_client_warnings_and_status_are_passed_through(tmp_path: Path):
     assert "client CPU 97% — the client may be the bottleneck" in messages
     assert result.summary.loc[0, "status"] == "degraded"
     assert result.summary.loc[0, "warnings"] >= 1
+
+
+def test_a_summary_of_the_wrong_shape_is_named_and_ignored(tmp_path: Path):
+    root = tmp_path / "shape"
+    write_run_json(root, [A])
+    folder = root / "cells" / A / "smoke_get" / "rep-1"
+    write_cell(folder, variant=A, scenario="smoke_get", rep=1, latency_ms=np.array([1.0, 2.0]))
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.update(requests="two", warnings="all good", schema_version=7)
+    (folder / "summary.json").write_text(json.dumps(summary))
+    summary_table = _build(root)
+    text = _findings(root)
+    assert f"cells/{A}/smoke_get/rep-1/summary.json: " in text
+    assert "schema_version 7 is newer" in text and "key 'requests' must be an integer" in text
+    assert summary_table.loc[0, "requests"] == 2  # from requests.csv
