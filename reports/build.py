@@ -3,6 +3,7 @@ that write files. Likewise for ``compare``: load two runs, compare, render."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from reports import export, render_compare, render_md
@@ -34,12 +35,18 @@ def build(run_dir: Path, *, figures: bool = True, html: bool = True) -> tuple[An
     return result, out
 
 
+def safe_name(run_id: str) -> str:
+    """A run id as one file name: a run id read from run.json never leads out of the folder."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", run_id).lstrip(".")
+    return name or "run"
+
+
 def build_comparison(run_a: Path, run_b: Path,
                      out: Path | None = None) -> tuple[Comparison, Path]:
     """Load both runs, compare, write compare.csv, compare.md and compare.png (default folder:
     RUN_B/report/compare-<run id of A>)."""
     a, b = load_run(run_a), load_run(run_b)
     comparison = compare_runs(a, b)
-    out = out or Path(run_b) / "report" / f"compare-{a.run_id}"
+    out = out or Path(run_b) / "report" / f"compare-{safe_name(a.run_id)}"
     render_compare.write_all(comparison, out)
     return comparison, out

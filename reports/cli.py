@@ -6,10 +6,22 @@ import argparse
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 EXIT_USAGE = 2
+
+
+def _count(most: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"must be 1-{most}: {text!r}")
+        return value
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,8 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("out_dir", type=Path)
     d.add_argument("--scenarios", default="smoke_hello,smoke_get",
                    help="comma-separated scenario names")
-    d.add_argument("--reps", type=int, default=3)
-    d.add_argument("--requests", type=int, default=1000, help="requests per repetition")
+    d.add_argument("--reps", type=_count(100), default=3)
+    d.add_argument("--requests", type=_count(1_000_000), default=1000,
+                   help="requests per repetition")
     return parser
 
 
@@ -63,9 +76,18 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from reports.synthetic import make_run
+    from reports.load import NotARunError
+    from reports.synthetic import SCENARIOS, make_run
 
     scenarios = [s for s in args.scenarios.split(",") if s]
+    unknown = [s for s in scenarios if s not in SCENARIOS]
+    if unknown or not scenarios:
+        raise NotARunError(f"unknown scenario(s) {', '.join(unknown) or '(none given)'}; valid: "
+                           + ", ".join(SCENARIOS))
+    out: Path = args.out_dir
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise NotARunError(f"{out} exists and is not an empty folder: demo writes a new run only "
+                           "into a new or empty folder, never over one")
     make_run(args.out_dir, scenarios=scenarios, reps=args.reps, requests_per_rep=args.requests)
     return _build(argparse.Namespace(run_dir=args.out_dir, no_figures=False, no_html=False,
                                      quiet=False))
@@ -82,3 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NotARunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a folder that cannot be written, a file where a folder should be
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1

@@ -185,11 +185,16 @@ def discover_cells(run_dir: Path) -> list[tuple[str, str, int, Path]]:
 
 
 def load_run(run_dir: Path | str) -> Run:
-    """Read a whole results folder. Raises NotARunError only when it is not a run at all."""
+    """Read a whole results folder. Raises NotARunError when it is not a run (no folder, a
+    run.json that exists but is not a JSON object, no cell at all); smaller problems are listed
+    in ``problems`` and the report shows them."""
     run_dir = Path(run_dir)
     check_run_dir(run_dir)
     problems: list[str] = []
     meta, problem = _read_json(run_dir / "run.json")
+    if problem and (run_dir / "run.json").exists():
+        raise NotARunError(f"{run_dir / 'run.json'}: {problem.removeprefix('run.json ')}; "
+                           "fix it or move it aside (a run without run.json still builds)")
     if problem:
         problems.append(f"run.json: {problem}")
     meta = meta or {}
@@ -247,7 +252,8 @@ def load_run(run_dir: Path | str) -> Run:
 
     cells = pd.DataFrame(rows)
     if cells.empty:
-        problems.append("no cells found under cells/<variant>/<scenario>/rep-<k>/")
+        raise NotARunError(f"{run_dir}: no cells found under cells/<variant>/<scenario>/rep-<k>/; "
+                           "nothing to report")
     requests = (pd.concat(req_frames, ignore_index=True) if req_frames else pd.DataFrame(
         {"cell_id": pd.Series(dtype="int32"), "seq": pd.Series(dtype="int64"),
          "t_s": pd.Series(dtype="float64"), "latency_ms": pd.Series(dtype="float64"),
