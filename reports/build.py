@@ -3,7 +3,9 @@ that write files. Likewise for ``compare``: load two runs, compare, render."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from reports import export, render_compare, render_md
@@ -11,14 +13,20 @@ from reports.analysis import Analysis, analyse
 from reports.compare import Comparison, compare_runs
 from reports.load import load_run
 from reports.sections import Figure
+from reports.thresholds import Threshold, crossings, run_verdict
 
 
-def build(run_dir: Path, *, figures: bool = True, html: bool = True) -> tuple[Analysis, Path]:
-    """Write report/summary.csv, comparisons.csv, paper2/*.csv, tables.md, figures/*.png and
-    index.html."""
+def build(run_dir: Path, *, figures: bool = True, html: bool = True,
+          thresholds: Sequence[Threshold] = ()) -> tuple[Analysis, Path]:
+    """Write report/summary.csv, comparisons.csv, run-summary.json, paper2/*.csv, tables.md,
+    figures/*.png and index.html."""
     result = analyse(load_run(run_dir))
     out = Path(run_dir) / "report"
     out.mkdir(parents=True, exist_ok=True)
+    crossed = crossings(result.summary, list(thresholds))
+    verdict = run_verdict(result.run.run_id, result.summary, list(thresholds), crossed)
+    (out / "run-summary.json").write_text(json.dumps(verdict, indent=2) + "\n",
+                                          encoding="utf-8")
     render_md.write_summary_csv(result.summary, out / "summary.csv")
     render_md.write_comparisons_csv(result.comparisons, out / "comparisons.csv")
     export.write_paper2(result.paper2_cells, out / "paper2")

@@ -12,6 +12,10 @@ from pathlib import Path
 EXIT_USAGE = 2
 
 
+class UsageError(Exception):
+    """A bad option value (exit 2, one line)."""
+
+
 def _count(most: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -22,6 +26,16 @@ def _count(most: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"must be 1-{most}: {text!r}")
         return value
     return parse
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < 10_000:
+        raise argparse.ArgumentTypeError(f"must be a percentage >= 0: {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,10 +49,17 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--no-figures", action="store_true", help="skip figures (and their pages)")
     b.add_argument("--no-html", action="store_true", help="skip index.html")
     b.add_argument("-q", "--quiet", action="store_true", help="no terminal table")
+    b.add_argument("--thresholds", default="",
+                   help="conditions every variant x scenario must meet, e.g. "
+                        "'p99_ms<50,error_rate<0.01' (metrics: columns of summary.csv); exit 1 "
+                        "when one is crossed (the report is written all the same)")
     c = sub.add_parser("compare", help="ratio of RUN_B to RUN_A per variant x scenario")
     c.add_argument("run_a", type=Path)
     c.add_argument("run_b", type=Path)
     c.add_argument("--out", type=Path, help="output folder (default RUN_B/report/compare-<A>)")
+    c.add_argument("--fail-on-regression", type=_percent, metavar="PCT",
+                   help="exit 1 when a variant x scenario of B is significantly slower than in A "
+                        "(latency verdict b_slower) by more than PCT %%")
     d = sub.add_parser("demo", help="write a synthetic run folder (no lab needed) and build it")
     d.add_argument("out_dir", type=Path)
     d.add_argument("--scenarios", default="smoke_hello,smoke_get",
@@ -52,9 +73,15 @@ def _parser() -> argparse.ArgumentParser:
 def _build(args: argparse.Namespace) -> int:
     from reports import tables
     from reports.build import build
+    from reports.thresholds import ThresholdError, crossings, parse
 
+    try:
+        limits = parse(getattr(args, "thresholds", ""))
+    except ThresholdError as exc:
+        raise UsageError(str(exc)) from None
     started = time.perf_counter()
-    result, out = build(args.run_dir, figures=not args.no_figures, html=not args.no_html)
+    result, out = build(args.run_dir, figures=not args.no_figures, html=not args.no_html,
+                        thresholds=limits)
     if not args.quiet:
         print(tables.terminal_summary(result.summary), end="")
         n = result.counts
@@ -62,7 +89,11 @@ def _build(args: argparse.Namespace) -> int:
               f"{out / 'tables.md'}")
         main_file = out / ("tables.md" if args.no_html else "index.html")
         print(f"report: {main_file}  ({time.perf_counter() - started:.1f} s)")
-    return 0
+    crossed = crossings(result.summary, limits)
+    for r in crossed.itertuples():
+        print(f"threshold crossed: {r.variant} · {r.scenario}: {r.threshold} "
+              f"(observed {r.observed:g})")
+    return 1 if len(crossed) else 0
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -70,9 +101,19 @@ def _compare(args: argparse.Namespace) -> int:
     from reports.render_compare import terminal_table
 
     comparison, out = build_comparison(args.run_a, args.run_b, args.out)
+    for line in comparison.setup:
+        print(f"setups differ: {line}")
     print(terminal_table(comparison.table), end="")
     print(f"\ncomparison: {out}")
-    return 0
+    if args.fail_on_regression is None:
+        return 0
+    from reports.compare import regressions
+
+    slower = regressions(comparison.table, args.fail_on_regression)
+    for r in slower.itertuples():
+        print(f"regression: {r.variant} · {r.scenario}: B/A {r.latency_ratio:.3f} "
+              f"(> {1 + args.fail_on_regression / 100:.3f}, significant)")
+    return 1 if len(slower) else 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -101,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"build": _build, "compare": _compare, "demo": _demo}
     try:
         return handlers[args.command](args)
-    except NotARunError as exc:
+    except (NotARunError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # a folder that cannot be written, a file where a folder should be

@@ -9,7 +9,8 @@ repetitions a side). Repetitions that failed are left out. ``reports.render_comp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -29,6 +30,50 @@ class Comparison:
     run_b: str
     table: pd.DataFrame  # compare.csv: one row per variant x scenario in both runs
     missing: list[str]  # the variant x scenario cells only one run has
+    setup: list[str] = field(default_factory=list)  # how the two runs' setups differ
+
+
+def _host_line(meta: dict[str, Any], role: str) -> str:
+    hosts = meta.get("hosts") if isinstance(meta.get("hosts"), dict) else {}
+    inventory = meta.get("inventory") if isinstance(meta.get("inventory"), dict) else {}
+    names = inventory.get(role) if isinstance(inventory.get(role), list) else []
+    facts = [hosts.get(n) for n in names if isinstance(hosts.get(n), dict)]
+    return "; ".join(", ".join(str(f.get(k)) for k in ("cpu", "cores", "kernel", "os")
+                               if f.get(k) is not None) for f in facts)
+
+
+def setup_differences(meta_a: dict[str, Any], meta_b: dict[str, Any]) -> list[str]:
+    """What differs between two runs' setups (scale, versions, repetitions, hosts, network,
+    code): a ratio between runs means little when these differ, so compare says it first."""
+    def param(meta: dict[str, Any], key: str) -> object:
+        params = meta.get("parameters") if isinstance(meta.get("parameters"), dict) else {}
+        return params.get(key)
+
+    found = []
+    for key in ("scale", "versions", "repetitions", "seed"):
+        a, b = param(meta_a, key), param(meta_b, key)
+        if a != b:
+            found.append(f"{key}: {a} in A, {b} in B")
+    for label, get in (("profile", lambda m: m.get("profile")),
+                       ("git commit", lambda m: m.get("git_commit")),
+                       ("server host", lambda m: _host_line(m, "servers")),
+                       ("client hosts", lambda m: _host_line(m, "clients")),
+                       ("lab delay", lambda m: (m.get("network") or {}).get("lab_netem")
+                        if isinstance(m.get("network"), dict) else None)):
+        a, b = get(meta_a), get(meta_b)
+        if a != b:
+            found.append(f"{label}: {a or '-'} in A, {b or '-'} in B")
+    return found
+
+
+def regressions(table: pd.DataFrame, percent: float) -> pd.DataFrame:
+    """Rows where B is significantly slower than A (latency verdict b_slower) by more than
+    ``percent`` % of A's mean latency."""
+    if table.empty:
+        return table
+    slower = (table["latency_verdict"] == "b_slower") & \
+        (table["latency_ratio"] > 1 + percent / 100.0)
+    return table[slower]
 
 
 def compare_frames(reps_a: pd.DataFrame, reps_b: pd.DataFrame) -> pd.DataFrame:
@@ -69,4 +114,4 @@ def compare_runs(a: Run, b: Run) -> Comparison:
     reps_a = rep_stats(a.cells, a.requests, a.monitors)
     reps_b = rep_stats(b.cells, b.requests, b.monitors)
     return Comparison(run_a=a.run_id, run_b=b.run_id, table=compare_frames(reps_a, reps_b),
-                      missing=only_in(reps_a, reps_b))
+                      missing=only_in(reps_a, reps_b), setup=setup_differences(a.meta, b.meta))

@@ -48,8 +48,11 @@ def title(comparison: Comparison) -> str:
 
 def compare_md(comparison: Comparison) -> str:
     """The text of compare.md."""
-    lines = [f"# Comparison: {title(comparison)}", "", NOTE, "",
-             VIEW.markdown(display(comparison.table))]
+    lines = [f"# Comparison: {title(comparison)}", ""]
+    if comparison.setup:
+        lines += ["## The setups differ (read the ratios with this in mind)", "",
+                  *[f"- {d}" for d in comparison.setup], ""]
+    lines += [NOTE, "", VIEW.markdown(display(comparison.table))]
     if comparison.missing:
         lines += ["## Not compared", "", *[f"- {m}" for m in comparison.missing], ""]
     return "\n".join(lines)
