@@ -127,7 +127,8 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
     p = plan or full_plan
     labels = req.labels
     extras: dict[str, Any] = {
-        "engine": p.engine, "event_loop": event_loop, "scale": req.scale,
+        "engine": p.engine, "connection": p.connection, "event_loop": event_loop,
+        "scale": req.scale,
         "seed": req.seed, "timeout_s": p.timeout_s, "pause_s": p.pause_s,
         "connections_opened": opened,
         "connection_limit": p.connection_limit if p.model == "open" else None,

@@ -16,7 +16,7 @@ from urllib.parse import SplitResult, urlsplit
 from client import __version__
 from client.clock import Clock
 from client.constants import DEFAULT_TIMEOUT_S, MONITOR_INTERVAL_S, MONITOR_MAX_S
-from client.plan import LoadPlan
+from client.plan import CONNECTION_MODES, LoadPlan
 from client.scenarios import ScenarioError
 from client.summary import load_summary
 from client.validity import MAX_ERROR_RATE
@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="requests in total")
     amount.add_argument("--duration", type=_positive(float, MAX_DURATION_S), help="seconds")
     ld.add_argument("--engine", choices=("fast", "requests"), default="fast")
+    ld.add_argument("--connection", choices=CONNECTION_MODES, default="keep-alive",
+                    help="keep-alive: each worker keeps its connection; new: a fresh TCP "
+                         "connection per request, its connect counted in the latency")
     ld.add_argument("--timeout", type=_positive(float), default=DEFAULT_TIMEOUT_S,
                     help="per request, seconds (default %(default)s)")
     ld.add_argument("--csv", help="write requests.csv here")
@@ -267,7 +270,8 @@ def cmd_load(args: argparse.Namespace) -> int:
                         raw_body=raw_body, rate=args.rate, concurrency=args.concurrency,
                         iterations=args.iterations, duration_s=args.duration, engine=args.engine,
                         timeout_s=args.timeout, pause_s=args.pause,
-                        max_connections=args.max_connections, seed=args.seed)
+                        max_connections=args.max_connections, seed=args.seed,
+                        connection=args.connection)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.csv is not None and Path(args.csv).exists():
@@ -279,7 +283,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     ex = execute(plan, args.csv, clock, start_at_epoch_ns=args.start_at)
     summary = load_summary(ex.result, plan.rate, ex.client_cpu_pct, ex.facts_dict(),
                            plan.timeout_s, args.max_error_rate)
-    summary.update({"engine": plan.engine, "event_loop": ex.event_loop, "rate": plan.rate,
+    summary.update({"engine": plan.engine, "connection": plan.connection,
+                    "event_loop": ex.event_loop, "rate": plan.rate,
                     "concurrency": plan.concurrency, "iterations": plan.iterations,
                     "connections_opened": ex.facts.connections_opened})
     _print_json(summary)

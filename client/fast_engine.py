@@ -64,11 +64,13 @@ class _Conn(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
         self.alive = True
 
-    def send(self, seq: int, sched: int, data: bytes) -> None:
+    def send(self, seq: int, sched: int, data: bytes, sent: int | None = None) -> None:
+        """Write one request; ``sent`` (perf ns) when the request's time began earlier than now
+        (a fresh connection per request: its connect is part of the request's latency)."""
         self.busy = True
         self.seq = seq
         self.sched = sched
-        self.sent = now()
+        self.sent = now() if sent is None else sent
         self.transport.write(data)  # type: ignore[union-attr]
 
     def data_received(self, data: bytes) -> None:
@@ -112,7 +114,10 @@ class FastEngine:
         self.rec = recorder
         self.record = recorder.record
         self.host, self.port, host_header, _ = split_url(plan.url_for("/"))
-        self.reqs = [encode_request(plan.method, host_header, path, body)
+        # connection "new": every request on its own connection, announced with Connection:
+        # close and closed after its answer, so each request pays its TCP connect
+        self.fresh = plan.connection == "new"
+        self.reqs = [encode_request(plan.method, host_header, path, body, close=self.fresh)
                      for path, body in plan.variants]
         self.nreq = len(self.reqs)
         self.head_method = plan.method == "HEAD"
@@ -210,7 +215,7 @@ class FastEngine:
         self.record(conn.seq, conn.worker, conn.sched, conn.sent, done, p.status, p.body_bytes, err)
         p.reset()
         self.finished += 1
-        if not keep or not conn.alive:
+        if not keep or not conn.alive or self.fresh:
             conn.close()
             self.retire(conn)
         if self.open_loop:
@@ -261,7 +266,7 @@ class FastEngine:
     # ---- open loop ----------------------------------------------------------------------------
     async def _run_open(self) -> None:
         # Open a few connections before the clock starts; more are opened on demand.
-        warm = min(self.limit, 4)
+        warm = 0 if self.fresh else min(self.limit, 4)
         for _ in range(warm):
             conn = self._new_conn(self.facts.connections_opened)
             try:
@@ -345,7 +350,8 @@ class FastEngine:
                 await self._connect(conn)
                 self.workers[w] = conn
 
-        await asyncio.gather(*(connect(w) for w in range(c)))
+        if not self.fresh:  # with a fresh connection per request, each request connects itself
+            await asyncio.gather(*(connect(w) for w in range(c)))
         self.facts.max_open = sum(1 for x in self.workers if x is not None)
         t0 = start_time(self.start_at_perf, 0, self.facts)
         while (wait := t0 - now()) > 0:
@@ -398,7 +404,7 @@ class FastEngine:
             self._record_failure(seq, w, -1, started, "reset")
             self.loop.call_later(CONNECT_ERROR_BACKOFF_S, self._issue, w)  # type: ignore[union-attr]
             return
-        conn.send(seq, -1, self.reqs[seq % self.nreq])
+        conn.send(seq, -1, self.reqs[seq % self.nreq], started if self.fresh else None)
 
 
 def new_event_loop() -> tuple[asyncio.AbstractEventLoop, str]:

@@ -36,9 +36,12 @@ def split_url(url: str) -> tuple[str, int, str, str]:
     return parts.hostname, port, host_header, path
 
 
-def encode_request(method: str, host_header: str, path: str, body: bytes | None) -> bytes:
+def encode_request(method: str, host_header: str, path: str, body: bytes | None,
+                   close: bool = False) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host_header}", "User-Agent: fwbench-client",
              "Accept: */*"]
+    if close:
+        lines.append("Connection: close")
     if body is not None:
         lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
     elif method in ("POST", "PUT", "PATCH"):

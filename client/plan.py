@@ -15,6 +15,8 @@ from typing import Any
 
 from client.constants import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT_S, ID_CYCLE
 
+CONNECTION_MODES: tuple[str, ...] = ("keep-alive", "new")
+
 
 @dataclass(frozen=True)
 class IdSpec:
@@ -47,6 +49,9 @@ class LoadPlan:
     engine: str = "fast"
     timeout_s: float = DEFAULT_TIMEOUT_S
     pause_s: float = 0.0  # per worker, after each request (closed loop)
+    # "keep-alive": a worker keeps its connection; "new": every request opens (and closes) its own
+    # TCP connection, as a client calling requests.get() per iteration does (paper 2's client)
+    connection: str = "keep-alive"
     max_connections: int | None = None
     seed: int = 0
     # Sharing one step between several clients (client/share.py): this plan sends the requests of
@@ -76,6 +81,8 @@ class LoadPlan:
             raise ValueError("timeout must be > 0")
         if self.pause_s < 0:
             raise ValueError("pause must be >= 0")
+        if self.connection not in CONNECTION_MODES:
+            raise ValueError(f"connection must be one of {', '.join(CONNECTION_MODES)}")
         if self.engine not in ("fast", "requests"):
             raise ValueError(f"unknown engine {self.engine!r}")
         if self.max_connections is not None and self.max_connections < 1:

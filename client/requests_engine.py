@@ -70,6 +70,10 @@ class RequestsEngine:
         self.counter = itertools.count()
         self.urls = [(plan.url_for(path), body) for path, body in plan.variants]
         self.total = plan.total
+        # connection "new": requests.request() per request, a fresh Session and TCP connection
+        # each time, exactly what the papers' `requests.get(url)` in a loop does
+        self.fresh = plan.connection == "new"
+        self.fresh_opened = 0
         self.deadline = 0
         self.t0 = 0
         self.start_at_perf: int | None = None
@@ -113,8 +117,10 @@ class RequestsEngine:
         finally:
             _restore_signals(old)
             self.facts.end_perf = now()
+            kept = sum(_connections_made(s) for s in sessions)
             for s in sessions:
                 s.close()
+        self.facts.connections_opened = self.fresh_opened if self.fresh else kept
         return self.facts
 
     def _one(self, session: Any, seq: int, worker: int, sched: int) -> None:
@@ -124,8 +130,16 @@ class RequestsEngine:
         status = 0
         nbytes = 0
         try:
-            resp = session.request(self.plan.method, url, data=body, headers=headers,
-                                   timeout=self.plan.timeout_s, allow_redirects=False)
+            if self.fresh:
+                import requests
+
+                with self.lock:
+                    self.fresh_opened += 1
+                resp = requests.request(self.plan.method, url, data=body, headers=headers,
+                                        timeout=self.plan.timeout_s, allow_redirects=False)
+            else:
+                resp = session.request(self.plan.method, url, data=body, headers=headers,
+                                       timeout=self.plan.timeout_s, allow_redirects=False)
             content = resp.content
             status = resp.status_code
             nbytes = len(content)
@@ -167,6 +181,16 @@ class RequestsEngine:
             sched = self.t0 + int(seq * period)
             _wait_until(sched)
             self._one(session, seq, worker, sched)
+
+
+def _connections_made(session: Any) -> int:
+    """TCP connections a keep-alive Session opened (urllib3's per-pool count)."""
+    total = 0
+    for adapter in {id(a): a for a in session.adapters.values()}.values():
+        pools = getattr(getattr(adapter, "poolmanager", None), "pools", None)
+        for key in list(pools.keys()) if pools is not None else []:
+            total += getattr(pools[key], "num_connections", 0)
+    return total
 
 
 def _wait_until(target: int) -> None:

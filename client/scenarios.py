@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from client.plan import IdSpec, LoadPlan
+from client.plan import CONNECTION_MODES, IdSpec, LoadPlan
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
 _TOP_KEYS = {"name", "description", "source", "writes", "warmup", "pause_s", "measure"}
 _STEP_KEYS = {"method", "path", "body", "ids", "rate", "concurrency", "iterations", "duration_s",
-              "engine", "pause_s", "timeout_s", "max_connections", "pause_after_s", "note"}
+              "engine", "pause_s", "timeout_s", "max_connections", "pause_after_s", "note",
+              "connection"}
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
 
 
@@ -43,6 +44,7 @@ class Step:
             "iterations": s.get("iterations"), "duration_s": s.get("duration_s"),
             "engine": engine or s.get("engine") or "fast", "pause_s": s.get("pause_s", 0.0),
             "max_connections": s.get("max_connections"), "seed": seed,
+            "connection": s.get("connection", "keep-alive"),
         }
         t = timeout_s if timeout_s is not None else s.get("timeout_s")
         if t is not None:
@@ -89,6 +91,7 @@ class Scenario:
             "rate": m.get("rate"), "concurrency": m.get("concurrency"),
             "iterations": m.get("iterations"), "duration_s": m.get("duration_s"),
             "engine": m.get("engine", "fast"), "pause_s": m.get("pause_s", 0.0),
+            "connection": m.get("connection", "keep-alive"),
             "warmup_steps": len(self.warmup), "warmup_pause_s": self.pause_s,
             "expected_s": round(self.expected_s(), 1),
         }
@@ -186,6 +189,8 @@ def _validate_step(step: Any, where: str, warmup: bool) -> None:
         _integer(step["max_connections"], f"{where}: max_connections")
     if step.get("engine", "fast") not in ("fast", "requests"):
         raise ScenarioError(f"{where}: engine must be 'fast' or 'requests'")
+    if step.get("connection", "keep-alive") not in CONNECTION_MODES:
+        raise ScenarioError(f"{where}: connection must be one of {', '.join(CONNECTION_MODES)}")
     uses_id = "{id}" in path or "{id}" in json.dumps(step.get("body"))
     ids = step.get("ids")
     if uses_id != (ids is not None):

@@ -331,3 +331,17 @@ def test_sigkill_mid_run_leaves_every_written_row_parseable(client_fresh_server,
     served = client_fresh_server.counts()["/ok"]
     # everything the server answered more than a moment before the kill is on disk
     assert served - len(rows) <= 50
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("connection", ["keep-alive", "new"])
+def test_every_engine_counts_the_connections_it_opened(client_server, engine, connection):
+    # paper 2's client calls requests.get() per iteration: a new connection each time
+    s = load(client_server.url + "/ok", "--concurrency", "2", "--iterations", "40",
+             "--engine", engine, "--connection", connection)
+    assert s["requests"] == 40 and s["errors"] == 0, s["warnings"]
+    assert s["connection"] == connection
+    if connection == "new":
+        assert s["connections_opened"] == 40
+    else:
+        assert 1 <= s["connections_opened"] <= 2
