@@ -1,4 +1,7 @@
-"""A rich progress display for interactive runs; nothing at all when stdout is not a TTY."""
+"""Progress of a load run: a rich progress bar on a terminal; off a terminal (under systemd,
+Ansible, CI) a plain line on stderr every ``PLAIN_EVERY_S`` seconds once a run lasts that long, so
+`journalctl -u 'fwbench-load-*' -f` on a client host shows a long cell advancing. stdout is left
+alone: its last line is the run's JSON summary."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from collections.abc import Callable
 from types import TracebackType
 
 from client.constants import PROGRESS_MIN_S
+
+PLAIN_EVERY_S = 10.0  # off a terminal: one progress line this often (none for shorter runs)
 
 
 class Progress:
@@ -22,12 +27,30 @@ class Progress:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.enabled = sys.stdout.isatty() and expected_s > PROGRESS_MIN_S and _has_rich()
+        self.plain = not sys.stdout.isatty()
 
     def __enter__(self) -> Progress:
-        if self.enabled:
-            self._thread = threading.Thread(target=self._run, daemon=True, name="fwbench-progress")
+        target = self._run if self.enabled else self._run_plain if self.plain else None
+        if target is not None:
+            self._thread = threading.Thread(target=target, daemon=True, name="fwbench-progress")
             self._thread.start()
         return self
+
+    def line(self, elapsed: float) -> str:
+        done, errors = self.counts()
+        rate = done / elapsed if elapsed > 0 else 0.0
+        if self.total:
+            part = f"{done:,}/{self.total:,} requests ({100 * done / self.total:.0f}%)"
+        else:
+            part = f"{done:,} requests, {elapsed:.0f} of {self.expected_s:.0f} s"
+        return f"progress {self.label}: {part}, {errors:,} errors, {rate:,.0f} req/s"
+
+    def _run_plain(self) -> None:
+        import time
+
+        t0 = time.monotonic()
+        while not self._stop.wait(PLAIN_EVERY_S):
+            print(self.line(time.monotonic() - t0), file=sys.stderr, flush=True)
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
                  tb: TracebackType | None) -> None:
