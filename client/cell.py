@@ -37,6 +37,7 @@ class CellRequest:
     timeout_s: float | None = None
     share: Share | None = None
     max_error_rate: float = MAX_ERROR_RATE
+    add_warmup: bool = False  # give a scenario without warm-up one (paper 2's cells start cold)
 
 
 def client_versions() -> dict[str, str | None]:
@@ -83,7 +84,8 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
     from client.recorder import RunResult
     from client.runner import execute
 
-    scen = scenarios.load(req.scenario).scaled(req.scale)
+    original = scenarios.load(req.scenario).scaled(req.scale)
+    scen = original.with_warmup() if req.add_warmup else original
     out = req.out
     out.mkdir(parents=True, exist_ok=True)
     clock = Clock()
@@ -136,7 +138,7 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
         "warmup": [_warmup_entry(w, f) for w, f in zip(warm_plans, full_warm, strict=True)],
         "warmup_pause_s": scen.pause_s, "base_url": req.base_url, "labels": labels,
         "client_host": socket.gethostname(), "client_versions": client_versions(),
-        "start_at_ns": req.start_at,
+        "start_at_ns": req.start_at, "warmup_added": scen is not original,
     }
     if share is not None:
         extras.update({

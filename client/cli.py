@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--share", metavar="I/K",
                     help="this client sends share I of K of every step (several client hosts "
                          "sharing one cell; merge their folders with `merge`)")
+    rn.add_argument("--add-warmup", action="store_true",
+                    help="give a scenario that has no warm-up one (its own request 100 times, "
+                         "unrecorded); writing scenarios keep none")
     rn.add_argument("--max-error-rate", type=_fraction, default=MAX_ERROR_RATE,
                     help="status 'failed' above this fraction of failed requests "
                          "(default %(default)s)")
@@ -333,7 +336,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     request = CellRequest(scenario=args.scenario, base_url=base_url, out=Path(args.out),
                           scale=args.scale, engine=args.engine, labels=labels, seed=args.seed,
                           start_at=args.start_at, timeout_s=args.timeout, share=share,
-                          max_error_rate=args.max_error_rate)
+                          max_error_rate=args.max_error_rate, add_warmup=args.add_warmup)
     try:
         summary = run_cell(request)
     except ValueError as exc:

@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 # What defines a cell's measurement (repetitions may grow: more cells of the same kind).
-RESUME_KEYS: tuple[str, ...] = ("scale", "versions", "variants", "scenarios", "seed")
+RESUME_KEYS: tuple[str, ...] = ("scale", "versions", "variants", "scenarios", "seed",
+                                "add_warmup")
 
 
 def _norm(key: str, value: object) -> object:
     if key in ("variants", "scenarios") and isinstance(value, list):
         return sorted(str(v) for v in value)
+    if key == "add_warmup":
+        return str(value).lower() in ("true", "1", "yes")  # absent (older runs): no warm-up added
     if key == "scale":
         try:
             return float(value)  # type: ignore[arg-type]

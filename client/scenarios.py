@@ -15,6 +15,7 @@ from client.plan import CONNECTION_MODES, IdSpec, LoadPlan
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
+ADDED_WARMUP_REQUESTS = 100  # run --add-warmup: requests of the warm-up given to a cold scenario
 _TOP_KEYS = {"name", "description", "source", "writes", "warmup", "pause_s", "measure"}
 _STEP_KEYS = {"method", "path", "body", "ids", "rate", "concurrency", "iterations", "duration_s",
               "engine", "pause_s", "timeout_s", "max_connections", "pause_after_s", "note",
@@ -79,6 +80,20 @@ class Scenario:
             raise ScenarioError("--scale must be in (0, 1]")
         return Scenario(self.name, self.data, tuple(w.scaled(factor) for w in self.warmup),
                         self.measure.scaled(factor), self.pause_s * factor)
+
+    def with_warmup(self, requests: int = ADDED_WARMUP_REQUESTS) -> Scenario:
+        """The scenario with a warm-up where it has none (``run --add-warmup``): the measured
+        step's own request, ``requests`` times, closed loop on the step's engine and connection
+        mode, unrecorded, then a 1 s pause. Writing scenarios (create, update, delete) keep none:
+        a warm-up would change the rows they measure."""
+        if self.warmup or self.writes:
+            return self
+        m = self.measure.spec
+        spec = {k: m[k] for k in ("method", "path", "body", "ids", "engine", "timeout_s",
+                                  "connection") if k in m}
+        spec.update({"concurrency": min(int(m.get("concurrency") or 1), requests),
+                     "iterations": requests, "pause_after_s": 1.0})
+        return Scenario(self.name, self.data, (Step(spec),), self.measure, self.pause_s)
 
     def brief(self) -> dict[str, Any]:
         """Key parameters (for `python -m client scenarios`)."""

@@ -148,3 +148,16 @@ def test_run_executes_warmup_unrecorded_then_measures(client_fresh_server, tmp_p
     assert len(rows) == summary["requests"] == 10  # ...but only the measured step is recorded
     assert all(counts[f"/items/{i}"] == 1 for i in range(1, 11))  # distinct ids
     assert summary["writes"] is True and summary["path"] == "/items/{id}"
+
+
+def test_add_warmup_gives_a_cold_scenario_an_unrecorded_warmup(client_fresh_server, tmp_path):
+    out = tmp_path / "cell"
+    summary, proc = cli("run", "--scenario", "p2_get_rate200", "--base-url",
+                        client_fresh_server.url, "--out", str(out), "--scale", "0.1",
+                        "--add-warmup")
+    assert proc.returncode == 0, proc.stderr
+    assert summary["warmup_added"] is True and len(summary["warmup"]) == 1
+    assert summary["requests"] == 100  # the warm-up's 100 requests are not recorded
+    assert client_fresh_server.counts()["/get"] == 200
+    own = scenarios.load("p1_create")  # has its own warm-up: kept as it is
+    assert own.with_warmup() is own
