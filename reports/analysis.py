@@ -1,9 +1,10 @@
 """``analyse(run) -> Analysis``: every number the report shows, computed once from a loaded run.
 
 The pipeline runs one way: ``reports.load`` reads a results folder into a ``Run``; ``analyse``
-composes the pure functions of ``repetitions``, ``summary``, ``validity``, ``papers``, ``pairs``,
-``series`` and ``provenance`` into one ``Analysis``; the renderers (``render_md``, ``html``,
-``figures``, ``export``) only format what it holds and write files.
+composes the pure functions of ``repetitions``, ``summary``, ``validity``, ``warmup``,
+``papers``, ``pairs``, ``reproduction``, ``series`` and ``provenance`` into one ``Analysis``; the
+renderers (``render_md``, ``html``, ``figures``, ``export``) only format what it holds and write
+files.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Generic, TypeVar
 import numpy as np
 import pandas as pd
 
-from reports import pairs, papers, repetitions, series, summary, validity
+from reports import pairs, papers, repetitions, reproduction, series, summary, validity, warmup
 from reports.constants import PAPER2_LOADS
 from reports.load import Run
 from reports.ordering import order_scenarios, order_variants
@@ -86,6 +87,8 @@ class Analysis:
     per_iteration: Mapping[str, pd.DataFrame]  # paper-2 scenario -> lines (lazy)
     timelines: Mapping[str, pd.DataFrame]  # scenario -> resources over time (lazy)
     boxes: Mapping[str, list[series.Box]]  # paper-2 scenario -> box plots (lazy)
+    reproduction: pd.DataFrame  # report/reproduction.csv: the papers' claims tested
+    warmup: pd.DataFrame  # per repetition: first requests against the rest (reports.warmup)
 
 
 def _counts(variants: list[str], scenarios: list[str], reps: pd.DataFrame,
@@ -104,10 +107,16 @@ def analyse(run: Run) -> Analysis:
     reps = repetitions.rep_stats(cells, run.requests, run.monitors)
     latencies = summary.latency_samples(run.requests, cells)
     table = summary.summary_table(reps, latencies, cells)
-    findings = validity.validity_table(run.meta, run.problems, cells, reps, table)
+    warm = warmup.warmup_table(run.requests, reps)
+    findings = warmup.with_findings(
+        validity.validity_table(run.meta, run.problems, cells, reps, table),
+        warmup.warmup_findings(warm))
     table["warnings"] = summary.warning_counts(table, findings)
     paper2 = papers.paper2_tables(latencies, table)
     comparisons = pairs.comparisons(reps, table, cells)
+    claims = reproduction.load_claims()
+    outliers = reproduction.rep_outliers(run.requests, reps,
+                                         reproduction.outlier_scenarios(claims))
     paper2_scenarios = [s for load in paper2 for s in PAPER2_LOADS[load][1:3]]
     return Analysis(
         run=run, variants=variants, scenarios=scenarios, reps=reps, summary=table,
@@ -121,4 +130,6 @@ def analyse(run: Run) -> Analysis:
                            lambda s: series.per_iteration(run.requests, cells, s)),
         timelines=Lazy(scenarios,
                        lambda s: series.timelines(run.requests, run.monitors, cells, s)),
-        boxes=Lazy(paper2_scenarios, lambda s: series.boxes(latencies, variants, s)))
+        boxes=Lazy(paper2_scenarios, lambda s: series.boxes(latencies, variants, s)),
+        reproduction=reproduction.evaluate(claims, reps, table, comparisons, outliers),
+        warmup=warm)

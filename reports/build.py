@@ -17,8 +17,10 @@ from reports.thresholds import Threshold, crossings, run_verdict
 
 
 def build(run_dir: Path, *, figures: bool = True, html: bool = True,
-          thresholds: Sequence[Threshold] = ()) -> tuple[Analysis, Path]:
-    """Write report/summary.csv, comparisons.csv, run-summary.json, paper2/*.csv, tables.md,
+          thresholds: Sequence[Threshold] = (),
+          paper2_failures: str = "blank") -> tuple[Analysis, Path]:
+    """Write report/summary.csv, comparisons.csv, reproduction.csv, run-summary.json,
+    paper2/**.csv (failed requests blank, or 0 with ``paper2_failures="zero"``), tables.md,
     figures/*.png and index.html."""
     result = analyse(load_run(run_dir))
     out = Path(run_dir) / "report"
@@ -29,7 +31,8 @@ def build(run_dir: Path, *, figures: bool = True, html: bool = True,
                                           encoding="utf-8")
     render_md.write_summary_csv(result.summary, out / "summary.csv")
     render_md.write_comparisons_csv(result.comparisons, out / "comparisons.csv")
-    export.write_paper2(result.paper2_cells, out / "paper2")
+    render_md.write_reproduction_csv(result.reproduction, out / "reproduction.csv")
+    export.write_paper2(result.paper2_cells, out / "paper2", paper2_failures)
     figure_list: list[Figure] = []
     if figures:
         from reports import figures as fig  # matplotlib: imported only when drawing

@@ -9,7 +9,11 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from reports.constants import PAPER2_FAILURES, SCENARIO_ORDER, SMOKE_SCENARIOS
+
 EXIT_USAGE = 2
+# The demo's default scenarios: both papers' (paper 1's seven, paper 2's six).
+DEMO_SCENARIOS: tuple[str, ...] = tuple(s for s in SCENARIO_ORDER if s not in SMOKE_SCENARIOS)
 
 
 class UsageError(Exception):
@@ -53,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="conditions every variant x scenario must meet, e.g. "
                         "'p99_ms<50,error_rate<0.01' (metrics: columns of summary.csv); exit 1 "
                         "when one is crossed (the report is written all the same)")
+    b.add_argument("--paper2-failures", choices=PAPER2_FAILURES, default="blank",
+                   help="how report/paper2/ writes a failed request: blank (default; averages "
+                        "skip it) or zero (0 s, paper 2's own convention)")
     c = sub.add_parser("compare", help="ratio of RUN_B to RUN_A per variant x scenario")
     c.add_argument("run_a", type=Path)
     c.add_argument("run_b", type=Path)
@@ -62,8 +69,10 @@ def _parser() -> argparse.ArgumentParser:
                         "(latency verdict b_slower) by more than PCT %%")
     d = sub.add_parser("demo", help="write a synthetic run folder (no lab needed) and build it")
     d.add_argument("out_dir", type=Path)
-    d.add_argument("--scenarios", default="smoke_hello,smoke_get",
-                   help="comma-separated scenario names")
+    d.add_argument("--scenarios", default=",".join(DEMO_SCENARIOS),
+                   help="comma-separated scenario names (default: both papers' scenarios; "
+                        "with any of them, every variant of both papers' sets runs every "
+                        "scenario, as the `paper` profile does)")
     d.add_argument("--reps", type=_count(100), default=3)
     d.add_argument("--requests", type=_count(1_000_000), default=1000,
                    help="requests per repetition")
@@ -81,7 +90,8 @@ def _build(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     started = time.perf_counter()
     result, out = build(args.run_dir, figures=not args.no_figures, html=not args.no_html,
-                        thresholds=limits)
+                        thresholds=limits,
+                        paper2_failures=getattr(args, "paper2_failures", "blank"))
     if not args.quiet:
         print(tables.terminal_summary(result.summary), end="")
         n = result.counts
@@ -118,7 +128,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from reports.load import NotARunError
-    from reports.synthetic import SCENARIOS, make_run
+    from reports.synthetic import SCENARIOS, demo_plan, make_run
 
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = [s for s in scenarios if s not in SCENARIOS]
@@ -129,7 +139,8 @@ def _demo(args: argparse.Namespace) -> int:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise NotARunError(f"{out} exists and is not an empty folder: demo writes a new run only "
                            "into a new or empty folder, never over one")
-    make_run(args.out_dir, scenarios=scenarios, reps=args.reps, requests_per_rep=args.requests)
+    make_run(args.out_dir, reps=args.reps, requests_per_rep=args.requests,
+             plan=demo_plan(scenarios))
     return _build(argparse.Namespace(run_dir=args.out_dir, no_figures=False, no_html=False,
                                      quiet=False))
 

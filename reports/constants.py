@@ -36,6 +36,34 @@ MAX_FLIERS = 300
 TIMELINE_BIN_S = 1.0
 FIGURE_DPI = 90
 
+# Figure styles, the same in every static (matplotlib) and interactive (Plotly) figure: one hue
+# per framework (the stack name's prefix before "_"), one shade and dash per stack within it; one
+# hatch (bars, boxes) and one marker (points) per server. ``reports.sections.variant_styles``
+# assigns them. Colour-blind safe (Okabe-Ito); grey and the "xx" cross-hatch mean "failed" only.
+FRAMEWORK_COLORS: dict[str, str] = {"fastapi": "#009E73", "flask": "#0072B2",
+                                    "django": "#D55E00"}
+OTHER_FRAMEWORK_COLORS: tuple[str, ...] = ("#CC79A7", "#E69F00", "#56B4E9", "#8C564B",
+                                           "#9467BD", "#BCBD22")
+# Per stack of a framework (in STACK_ORDER): towards white (> 0) or black (< 0), and its dash
+# (matplotlib linestyle, Plotly dash).
+STACK_SHADES: tuple[tuple[float, str, str], ...] = (
+    (0.0, "-", "solid"), (0.5, "--", "dash"), (-0.35, ":", "dot"), (0.7, "-.", "dashdot"))
+# Per server (in SERVER_ORDER; unknown servers after, by name, cycling): matplotlib hatch,
+# Plotly pattern shape, matplotlib marker, Plotly marker symbol.
+SERVER_STYLES: tuple[tuple[str, str, str, str], ...] = (
+    ("", "", "o", "circle"),
+    ("///", "/", "s", "square"),
+    ("\\\\\\", "\\", "^", "triangle-up"),
+    ("...", ".", "D", "diamond"),
+    ("---", "-", "v", "triangle-down"),
+    ("|||", "|", "P", "cross"),
+    ("+++", "+", "*", "star"),
+)
+FAILED_COLOR = "#cccccc"
+FAILED_HATCH = "xx"  # matplotlib
+FAILED_PATTERN = "x"  # Plotly
+PLOTLY_JS = "plotly.min.js"  # written once next to index.html, from the plotly package
+
 # Paper 1 (Bednarz & Miłosz): figure number, scenario, metric, title; in the paper's order.
 PAPER1_FIGURES: tuple[tuple[int, str, str, str], ...] = (
     (1, "p1_hello", "rps", "GET /hello — throughput"),
@@ -95,3 +123,46 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "verdict", "reps_a", "reps_b",
 )
 COMPARISON_EXTRA_COLUMNS: tuple[str, ...] = ("mean_a_ms", "mean_b_ms", "t", "dof", "p")
+
+# -- reproduction of the papers' claims (reports/reproduction.py, reports/claims.json) -----------
+PAPERS: dict[int, str] = {
+    1: "Bednarz & Miłosz (2025)",
+    2: "Malatjie & Faniso-Myaka (2025)",
+}
+PAPER_TITLES: dict[int, str] = {
+    1: "Benchmarking the performance of Python web frameworks",
+    2: "Comparative analysis of HTTP request handling in different Python frameworks",
+}
+REPRODUCTION_VERDICTS: tuple[str, ...] = ("reproduced", "contradicted", "inconclusive")
+# report/reproduction.csv: the contract columns first, then extras.
+REPRODUCTION_COLUMNS: tuple[str, ...] = (
+    "paper", "claim", "scenario", "expected", "observed", "ci95_low", "ci95_high", "verdict",
+)
+REPRODUCTION_EXTRA_COLUMNS: tuple[str, ...] = (
+    "id", "kind", "metric", "variants", "paper_figure", "reps", "scenario_in_run", "note",
+)
+
+# Warm-up effect (reports/warmup.py): the first max(WARMUP_HEAD_MIN, WARMUP_HEAD_FRACTION x n)
+# latency samples of a repetition in send order (the head) against the rest; flagged when the
+# head's mean is above WARMUP_FACTOR x the rest's median and more than WARMUP_MIN_EXCESS_MS
+# beyond it. Only repetitions whose rest holds at least WARMUP_MIN_REST_FACTOR x the head.
+WARMUP_HEAD_MIN = 10
+WARMUP_HEAD_FRACTION = 0.01
+WARMUP_FACTOR = 2.0
+WARMUP_MIN_EXCESS_MS = 5.0
+WARMUP_MIN_REST_FACTOR = 3
+
+# Paper-2 exports (reports/export.py): the paper's file name part per fwbench variant, as in
+# its client `get_django_dephne_times.csv` (sic: "dephne"; the other names follow the same
+# pattern, `<method>_<framework>[_<server>]_times.csv`); any other variant keeps its own name.
+PAPER2_FILE_NAMES: dict[str, str] = {
+    "flask_sqlite3-gunicorn_gthread": "flask",
+    "flask_sqlite3-gunicorn_gevent": "flask_gevent",
+    "flask_sqlite3-flask_dev": "flask_dev",
+    "fastapi_sqlite3-uvicorn": "fastapi",
+    "django_drf-django_dev": "django",
+    "django_drf-daphne": "django_dephne",
+}
+# How a failed request is written in a paper-2 export: "blank" (no time; averages skip it) or
+# "zero" (0 s, the paper's own convention, which counts a failure as the fastest request).
+PAPER2_FAILURES: tuple[str, ...] = ("blank", "zero")

@@ -79,13 +79,15 @@ def paper2_tables(latencies: dict[tuple[str, str], np.ndarray],
 def paper2_cells(requests: pd.DataFrame,
                  cells: pd.DataFrame) -> dict[tuple[str, str, int], pd.DataFrame]:
     """(variant, scenario, rep) of every paper-2 cell -> its requests in ``seq`` order:
-    ``seq, latency_ms`` with NaN latency for a failed request (paper 2's tooling wrote 0 s)."""
+    ``seq, iteration, latency_ms`` with NaN latency for a failed request (paper 2's tooling wrote
+    0 s). ``iteration`` is the paper's 1-based iteration number: the client's ``seq`` (0-based,
+    the request's number in the step) + 1."""
     series: dict[tuple[str, str, int], pd.DataFrame] = {}
     wanted = cells.loc[cells["scenario"].isin(PAPER2_SCENARIOS),
                        ["cell_id", "variant", "scenario", "rep"]]
     for cell_id, variant, scenario, rep in wanted.itertuples(index=False, name=None):
         rows = requests[requests["cell_id"].to_numpy() == cell_id].sort_values("seq")
         series[(str(variant), str(scenario), int(rep))] = pd.DataFrame(
-            {"seq": rows["seq"].to_numpy(),
+            {"seq": rows["seq"].to_numpy(), "iteration": rows["seq"].to_numpy() + 1,
              "latency_ms": rows["latency_ms"].where(rows["ok"]).to_numpy()})
     return series

@@ -13,6 +13,8 @@ from reports import sections, tables
 from reports.constants import (
     COMPARISON_COLUMNS,
     COMPARISON_EXTRA_COLUMNS,
+    REPRODUCTION_COLUMNS,
+    REPRODUCTION_EXTRA_COLUMNS,
     SUMMARY_COLUMNS,
     SUMMARY_EXTRA_COLUMNS,
 )
@@ -33,6 +35,23 @@ def write_comparisons_csv(comparisons: pd.DataFrame, path: Path) -> None:
         path, index=False, float_format="%.6g")
 
 
+def write_reproduction_csv(reproduction: pd.DataFrame, path: Path) -> None:
+    reproduction[[*REPRODUCTION_COLUMNS, *REPRODUCTION_EXTRA_COLUMNS]].to_csv(
+        path, index=False, float_format="%.6g")
+
+
+def reproduction_md(reproduction: pd.DataFrame) -> list[str]:
+    """The lines of tables.md's reproduction section."""
+    lines = ["## Reproduction of the papers' claims", "", sections.REPRODUCTION_NOTE, "",
+             f"**{sections.reproduction_counts(reproduction)}** (report/reproduction.csv)", "",
+             sections.REPRODUCTION_VIEW.markdown(sections.reproduction_display(reproduction))]
+    untested = sections.reproduction_untested(reproduction)
+    if untested:
+        lines += [f"Not tested, their scenario is not in this run ({len(untested)}): "
+                  + ", ".join(untested) + ".", ""]
+    return lines
+
+
 def _plain(df: pd.DataFrame) -> str:
     return tables.markdown(df, {c: c for c in df.columns})
 
@@ -44,6 +63,7 @@ def tables_md(result: Analysis, figures: Sequence[Figure] = ()) -> str:
     lines += [f"{n.variants} variant(s), {n.scenarios} scenario(s), {n.reps} repetition(s); "
               f"validity: {n.errors} error(s), {n.warnings} warning(s).", ""]
     lines += ["## Validity (read first)", "", tables.VALIDITY_VIEW.markdown(result.validity)]
+    lines += reproduction_md(result.reproduction)
     lines += ["## Summary", "", sections.SUMMARY_NOTE, "",
               tables.SUMMARY_VIEW.markdown(sections.summary_display(result.summary))]
     p1 = sections.paper1_sections(result.paper1)

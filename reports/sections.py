@@ -4,12 +4,26 @@ these, so the two cannot drift apart. Pure; analysis frames in, display frames o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from reports import tables
-from reports.constants import ALPHA, MIN_REPS, PAPER1_FIGURES, PAPER2_LOADS, PAPER2_TABLES
+from reports.constants import (
+    ALPHA,
+    FRAMEWORK_COLORS,
+    MIN_REPS,
+    OTHER_FRAMEWORK_COLORS,
+    PAPER1_FIGURES,
+    PAPER2_LOADS,
+    PAPER2_TABLES,
+    SERVER_ORDER,
+    SERVER_STYLES,
+    STACK_ORDER,
+    STACK_SHADES,
+)
 
 Section = tuple[str, pd.DataFrame]  # (heading, display frame)
 
@@ -22,6 +36,92 @@ class Figure:
     section: str
     scenarios: tuple[str, ...]
     caption: str = ""
+
+
+@dataclass(frozen=True)
+class VariantStyle:
+    """How one variant is drawn in every figure, static or interactive: its framework's hue
+    (shaded, and dashed, per stack) and its server's hatch and marker."""
+    variant: str
+    stack: str
+    server: str
+    framework: str
+    color: str  # "#rrggbb"
+    dash: str  # matplotlib linestyle
+    plotly_dash: str
+    hatch: str  # matplotlib hatch
+    pattern: str  # Plotly pattern shape
+    marker: str  # matplotlib marker
+    symbol: str  # Plotly marker symbol
+
+
+def framework_of(stack: str) -> str:
+    """The framework of a stack: its name's prefix before "_" ("fastapi_sqlite3" -> "fastapi")."""
+    return stack.partition("_")[0]
+
+
+def _shade(color: str, amount: float) -> str:
+    """``color`` mixed towards white (``amount`` > 0) or black (< 0)."""
+    rgb = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    mixed = [c + (255 - c) * amount if amount >= 0 else c * (1 + amount) for c in rgb]
+    return "#" + "".join(f"{round(c):02x}" for c in mixed)
+
+
+def _ranked(names: Sequence[str], order: Sequence[str]) -> list[str]:
+    """``names`` once each, those in ``order`` first in its order, then the others by name."""
+    unique = set(names)
+    return [n for n in order if n in unique] + sorted(unique - set(order))
+
+
+def variant_styles(variants: Sequence[str], summary: pd.DataFrame) -> dict[str, VariantStyle]:
+    """The style of each variant (stack and server from ``summary``'s rows, else from the name
+    ``<stack>-<server>``). The assignment depends on the names only, never on the data."""
+    known = summary.drop_duplicates("variant").set_index("variant") if len(summary) else None
+    parts = {}
+    for variant in variants:
+        stack, _, server = variant.partition("-")
+        if known is not None and variant in known.index:
+            stack = str(known.at[variant, "stack"] or stack)
+            server = str(known.at[variant, "server"] or server)
+        parts[variant] = (stack, server)
+    # Known stacks and servers keep their place in STACK_ORDER / SERVER_ORDER whatever else the
+    # run holds, so a server has the same hatch in every report.
+    stacks = _ranked([*STACK_ORDER, *(s for s, _ in parts.values())], STACK_ORDER)
+    frameworks = _ranked([framework_of(s) for s in stacks], list(FRAMEWORK_COLORS))
+    others = iter(OTHER_FRAMEWORK_COLORS * (1 + len(frameworks) // len(OTHER_FRAMEWORK_COLORS)))
+    hue = {f: FRAMEWORK_COLORS.get(f) or next(others) for f in frameworks}
+    within = {s: [t for t in stacks if framework_of(t) == framework_of(s)].index(s)
+              for s in stacks}
+    servers = {s: i for i, s in enumerate(
+        _ranked([*SERVER_ORDER, *(v for _, v in parts.values())], SERVER_ORDER))}
+    out = {}
+    for variant, (stack, server) in parts.items():
+        shade, dash, plotly_dash = STACK_SHADES[within[stack] % len(STACK_SHADES)]
+        hatch, pattern, marker, symbol = SERVER_STYLES[servers[server] % len(SERVER_STYLES)]
+        out[variant] = VariantStyle(
+            variant=variant, stack=stack, server=server, framework=framework_of(stack),
+            color=_shade(hue[framework_of(stack)], shade), dash=dash, plotly_dash=plotly_dash,
+            hatch=hatch, pattern=pattern, marker=marker, symbol=symbol)
+    return out
+
+
+# The percentile axis of latency spectra, static and interactive: spaced by "nines" so the tail
+# is visible (p50 -> 0.3, p90 -> 1, p99 -> 2, p99.9 -> 3, p99.99 -> 4).
+NINES: tuple[float, ...] = (0, 50, 90, 99, 99.9, 99.99)
+WIDE_RATIO = 20.0  # values spanning more than this get a log axis
+
+
+def nines(percentiles: Sequence[float] | np.ndarray) -> np.ndarray:
+    p = np.minimum(np.asarray(percentiles, dtype="float64"), 99.99)
+    return -np.log10(1 - p / 100)
+
+
+def is_wide(values: Sequence[float] | np.ndarray, ratio: float = WIDE_RATIO) -> bool:
+    """Whether positive ``values`` span more than ``ratio``: a dev server next to gunicorn would
+    squash every other value against zero on a linear axis."""
+    v = np.asarray(values, dtype="float64")
+    v = v[np.isfinite(v) & (v > 0)]
+    return bool(v.size) and float(v.max() / v.min()) > ratio
 
 
 SUMMARY_NOTE = (
@@ -98,3 +198,67 @@ def figure_findings(validity: pd.DataFrame, scenarios: list[str]) -> pd.DataFram
     """The errors and warnings about any of ``scenarios`` (shown beneath a figure of them)."""
     mask = validity["scenario"].isin(scenarios) & validity["severity"].isin(SERIOUS)
     return validity[mask]
+
+
+# -- reproduction of the papers' claims (reports/reproduction.py) --------------------------------
+
+REPRODUCTION_NOTE = (
+    "Every quantitative or ordinal claim of Bednarz & Miłosz, \"Benchmarking the performance of "
+    "Python web frameworks\" (2025) and Malatjie & Faniso-Myaka, \"Comparative analysis of HTTP "
+    "request handling in different Python frameworks\" (2025), tested on this run "
+    "(report/reproduction.csv; the claims are data: reports/claims.json). Only ratios and "
+    "orderings are tested, never absolute numbers: the papers ran on other hardware. Each "
+    "variant contributes one value per repetition that did not fail (goodput, mean latency, or "
+    "its share of 1.5·IQR outliers). An ordering (A best, worst, or better than B) uses the "
+    f"report's comparison — Welch's t-test on repetition values, Holm-corrected within the "
+    f"scenario, α = {ALPHA}: reproduced only when A is significantly ahead of every rival, "
+    "contradicted when a rival is significantly ahead of A. A ratio claim is reproduced when "
+    "Fieller's 95% interval of the ratio lies wholly inside the band the claim's words allow "
+    "(\"about\": ±20%, \"over N times\": ≥ N, \"negligible\": ±5%, ...), contradicted when the "
+    "interval misses the band entirely. Anything else is inconclusive: a comparison not "
+    f"significant, an interval straddling the band's edge, fewer than {MIN_REPS} repetitions on "
+    "a side, a failed or missing variant or scenario. The interval shown is of the ratio of the "
+    "claim (for an ordering: A against its closest rival); it is not adjusted for the number of "
+    "pairs, so an ordering whose interval excludes 1 can still be inconclusive after Holm's "
+    "correction.")
+
+REPRODUCTION_VIEW = tables.View(
+    {"paper": "paper", "claim_text": "claim (the paper's figures)", "scenario": "scenario",
+     "expected": "tested", "observed": "observed", "ci": "95% CI", "verdict": "verdict",
+     "note": "why"},
+    {}, ("ci",))
+
+
+def reproduction_display(reproduction: pd.DataFrame) -> pd.DataFrame:
+    """The claims tested in this run, for reading: the claim with the paper's figures, the
+    interval as text."""
+    shown = reproduction[reproduction["scenario_in_run"].astype(bool)]
+    shown = tables.with_ci(shown, "ci95_low", "ci95_high", "ci", 3)
+    return shown.assign(claim_text=[f"{c} ({f})" if f else c for c, f in
+                                    zip(shown["claim"], shown["paper_figure"], strict=True)])
+
+
+def reproduction_untested(reproduction: pd.DataFrame) -> list[str]:
+    """The ids of the claims whose scenario is not in this run (one entry per claim)."""
+    rows = reproduction[~reproduction["scenario_in_run"].astype(bool)]
+    return list(dict.fromkeys(rows["id"]))
+
+
+def reproduction_counts(reproduction: pd.DataFrame) -> str:
+    """'12 reproduced, 3 contradicted, 9 inconclusive (of 24 tests of 20 claims)'."""
+    tested = reproduction[reproduction["scenario_in_run"].astype(bool)]
+    counts = tested["verdict"].value_counts()
+    parts = [f"{int(counts.get(v, 0))} {v}" for v in ("reproduced", "contradicted",
+                                                      "inconclusive")]
+    return (", ".join(parts) + f" (of {len(tested)} test(s) of "
+            f"{tested['id'].nunique()} claim(s))")
+
+
+def reproduction_context(reproduction: pd.DataFrame) -> dict[str, object]:
+    """What the HTML report's reproduction section shows (templates/reproduction.html.j2)."""
+    shown = reproduction_display(reproduction)
+    return {"note": REPRODUCTION_NOTE, "counts": reproduction_counts(reproduction),
+            "table": {"headers": REPRODUCTION_VIEW.headers(),
+                      "rows": REPRODUCTION_VIEW.rows(shown)},
+            "verdicts": [str(v) for v in shown["verdict"]],
+            "untested": reproduction_untested(reproduction)}
