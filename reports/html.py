@@ -251,6 +251,11 @@ def _scale(values: np.ndarray) -> dict[str, Any]:
     return {"type": "log", "dtick": "D2" if math.log10(v.max() / v.min()) <= 2.5 else 1}
 
 
+# The legend of the per-variant figures: beside the plots, a click hides or shows a variant.
+VARIANT_LEGEND: dict[str, Any] = {"legend": {"title": {"text": "variant (click: hide/show)"},
+                                             "x": 1.02, "xanchor": "left", "y": 1}}
+
+
 def _throughput_latency(summary: pd.DataFrame, scenarios: Sequence[str],
                         styles: dict[str, VariantStyle]) -> dict[str, Any] | None:
     data = summary.dropna(subset=["rps_median", "p50_ms"])
@@ -258,8 +263,7 @@ def _throughput_latency(summary: pd.DataFrame, scenarios: Sequence[str],
     if not shown:
         return None
     layout, ids = _grid(len(shown), 3, 330, shown,
-                        {"legend": {"title": {"text": "variant (click: hide/show)"},
-                                    "x": 1.02, "xanchor": "left", "y": 1}})
+                        VARIANT_LEGEND)
     traces = []
     legend_done: set[str] = set()
     for scenario, (xid, yid) in zip(shown, ids, strict=True):
@@ -307,8 +311,7 @@ def _percentile_curves(curves: pd.DataFrame, scenarios: Sequence[str], variants:
     if not shown:
         return None
     layout, ids = _grid(len(shown), 2, 340, shown,
-                        {"legend": {"title": {"text": "variant (click: hide/show)"},
-                                    "x": 1.02, "xanchor": "left", "y": 1}})
+                        VARIANT_LEGEND)
     ticks = [_num(t) for t in nines(NINES)]
     traces = []
     legend_done: set[str] = set()
