@@ -38,6 +38,7 @@ class CellRequest:
     share: Share | None = None
     max_error_rate: float = MAX_ERROR_RATE
     add_warmup: bool = False  # give a scenario without warm-up one (paper 2's cells start cold)
+    skip_warmup: bool = False  # run no warm-up: the cell follows another on the same server
 
 
 def client_versions() -> dict[str, str | None]:
@@ -85,7 +86,10 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
     from client.runner import execute
 
     original = scenarios.load(req.scenario).scaled(req.scale)
-    scen = original.with_warmup() if req.add_warmup else original
+    if req.add_warmup and req.skip_warmup:
+        raise ValueError("--add-warmup and --skip-warmup exclude each other")
+    scen = (original.with_warmup() if req.add_warmup
+            else original.without_warmup() if req.skip_warmup else original)
     out = req.out
     out.mkdir(parents=True, exist_ok=True)
     clock = Clock()
@@ -138,7 +142,8 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
         "warmup": [_warmup_entry(w, f) for w, f in zip(warm_plans, full_warm, strict=True)],
         "warmup_pause_s": scen.pause_s, "base_url": req.base_url, "labels": labels,
         "client_host": socket.gethostname(), "client_versions": client_versions(),
-        "start_at_ns": req.start_at, "warmup_added": scen is not original,
+        "start_at_ns": req.start_at, "warmup_added": req.add_warmup and scen is not original,
+        "warmup_skipped": req.skip_warmup and bool(original.warmup),
     }
     if share is not None:
         extras.update({

@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--add-warmup", action="store_true",
                     help="give a scenario that has no warm-up one (its own request 100 times, "
                          "unrecorded); writing scenarios keep none")
+    rn.add_argument("--skip-warmup", action="store_true",
+                    help="run none of the scenario's warm-up steps nor the pause after them (the "
+                         "cell follows another on the same running server: procedure paper1)")
     rn.add_argument("--max-error-rate", type=_fraction, default=MAX_ERROR_RATE,
                     help="status 'failed' above this fraction of failed requests "
                          "(default %(default)s)")
@@ -336,7 +339,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     request = CellRequest(scenario=args.scenario, base_url=base_url, out=Path(args.out),
                           scale=args.scale, engine=args.engine, labels=labels, seed=args.seed,
                           start_at=args.start_at, timeout_s=args.timeout, share=share,
-                          max_error_rate=args.max_error_rate, add_warmup=args.add_warmup)
+                          max_error_rate=args.max_error_rate, add_warmup=args.add_warmup,
+                          skip_warmup=args.skip_warmup)
     try:
         summary = run_cell(request)
     except ValueError as exc:

@@ -13,7 +13,7 @@ from typing import Any
 
 # What defines a cell's measurement (repetitions may grow: more cells of the same kind).
 RESUME_KEYS: tuple[str, ...] = ("scale", "versions", "variants", "scenarios", "seed",
-                                "add_warmup")
+                                "add_warmup", "procedure")
 
 
 def _norm(key: str, value: object) -> object:
@@ -21,6 +21,8 @@ def _norm(key: str, value: object) -> object:
         return sorted(str(v) for v in value)
     if key == "add_warmup":
         return str(value).lower() in ("true", "1", "yes")  # absent (older runs): no warm-up added
+    if key == "procedure":
+        return value or "isolated"  # absent (older runs): isolated cells
     if key == "scale":
         try:
             return float(value)  # type: ignore[arg-type]

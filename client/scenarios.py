@@ -95,6 +95,11 @@ class Scenario:
                      "iterations": requests, "pause_after_s": 1.0})
         return Scenario(self.name, self.data, (Step(spec),), self.measure, self.pause_s)
 
+    def without_warmup(self) -> Scenario:
+        """The scenario without its warm-up and the pause after it (``run --skip-warmup``): the
+        cell follows another one on the same running server (``-e procedure=paper1``)."""
+        return Scenario(self.name, self.data, (), self.measure, 0.0)
+
     def brief(self) -> dict[str, Any]:
         """Key parameters (for `python -m client scenarios`)."""
         m = self.measure.spec

@@ -161,3 +161,18 @@ def test_add_warmup_gives_a_cold_scenario_an_unrecorded_warmup(client_fresh_serv
     assert client_fresh_server.counts()["/get"] == 200
     own = scenarios.load("p1_create")  # has its own warm-up: kept as it is
     assert own.with_warmup() is own
+
+
+def test_skip_warmup_runs_only_the_measured_step(client_fresh_server, tmp_path):
+    out = tmp_path / "cell"
+    summary, proc = cli("run", "--scenario", "p1_delete", "--base-url", client_fresh_server.url,
+                        "--out", str(out), "--scale", "0.1", "--skip-warmup")
+    assert proc.returncode == 0, proc.stderr
+    counts = client_fresh_server.counts()
+    assert "/hello" not in counts and "/items/" not in counts  # no warm-up request at all
+    assert summary["warmup_skipped"] is True and summary["warmup"] == []
+    assert summary["warmup_pause_s"] == 0 and summary["requests"] == 10
+    _, both = cli("run", "--scenario", "p1_delete", "--base-url", client_fresh_server.url,
+                  "--out", str(tmp_path / "other"), "--skip-warmup", "--add-warmup")
+    assert both.returncode == 2 and "exclude each other" in both.stderr
+    assert "Traceback" not in both.stderr
