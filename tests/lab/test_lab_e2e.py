@@ -422,6 +422,55 @@ def test_lab_netem_delays_every_round_trip_and_is_recorded(run_dir: Path):
     assert p50[run_id] >= p50[run_dir.name] + 1.5
 
 
+def server_pids(cell: Path) -> set[str]:
+    return {r["pid"] for r in read_rows(cell / "monitor-server.csv") if r["scope"] == "process"}
+
+
+def test_procedure_paper1_runs_one_session_on_one_growing_database(run_dir: Path):
+    # Paper 1's procedure: one server start, settle, one warm-up, the scenarios in the paper's
+    # order (whatever order they are given in) with 3 s pauses, on a database that grows.
+    run_id = f"{run_dir.name}-paper1"
+    result = playbook("playbooks/run.yml", "-e", "procedure=paper1", "-e", "profile=paper1",
+                      "-e", f"variants={SMOKE_VARIANT}", "-e", "repetitions=1", "-e", "scale=0.05",
+                      "-e", "scenarios=p1_delete,p1_hello,p1_create,p1_list", "-e",
+                      f"run_id={run_id}")
+    assert_ok(result)
+    order = ["p1_hello", "p1_list", "p1_create", "p1_delete"]
+    cells = REPO / "results" / run_id / "cells" / SMOKE_VARIANT
+    found = {s: json.loads((cells / s / "rep-1" / "summary.json").read_text()) for s in order}
+    run = json.loads((REPO / "results" / run_id / "run.json").read_text())
+    assert run["parameters"]["procedure"] == "paper1"
+    assert run["parameters"]["cell_order"] == [f"{SMOKE_VARIANT}|{s}|1" for s in order]
+    for i, name in enumerate(order):
+        summary = found[name]
+        assert summary["status"] == "ok" and summary["errors"] == 0, (name, summary)
+        assert summary["labels"]["procedure"] == "paper1"
+        assert summary["labels"]["session_start"] == ("true" if i == 0 else "false")
+        assert bool(summary["warmup"]) == (i == 0), name  # only the session's first warms up
+        assert summary["warmup_skipped"] is (i > 0)
+    starts = [found[s]["started_ns"] for s in order]
+    ends = [found[s]["ended_ns"] for s in order]
+    pauses = [(b - a) / 1e9 for a, b in zip(ends, starts[1:], strict=False)]
+    print(f"\nprocedure paper1: pauses between scenarios {[round(p, 1) for p in pauses]} s")
+    assert all(p >= 3.0 for p in pauses), pauses
+    # One server start for the session: the same server processes measured in every cell.
+    pids = [server_pids(cells / s / "rep-1") for s in order]
+    assert pids[0] and all(p == pids[0] for p in pids), pids
+    # The database grew: seeded rows + the creates - the deletes, left as the session ended.
+    created, deleted = found["p1_create"]["requests"], found["p1_delete"]["requests"]
+    count = ssh(SERVER, f"{MATRIX['fwbench_root']}/venv/bin/python -c \"import sqlite3; print("
+                        f"sqlite3.connect('{MATRIX['fwbench_data_dir']}/items.db')"
+                        ".execute('select count(*) from items').fetchone()[0])\"")
+    print(f"rows after the session: {count} (seeded {MATRIX['fwbench_seed_items']}, "
+          f"+{created} created, -{deleted} deleted)")
+    assert int(count) == MATRIX["fwbench_seed_items"] + created - deleted
+    assert active_units(SERVER, "fwbench-*") == []  # the session's server stopped at its end
+    # A procedure that does not exist, or a scenario paper 1 has not, stops in preflight.
+    bad = playbook("playbooks/run.yml", "-e", "procedure=paper1", "-e", "scenarios=smoke_get",
+                   "-e", f"run_id={run_id}-bad")
+    assert bad.returncode != 0 and "runs paper 1's scenarios in the paper's order" in bad.stdout
+
+
 def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
     # Runs last: it swaps the server's venv to paper 1's Table 2 versions.
     variants = "fastapi_sqlite3-gunicorn_uvicorn,django_drf-gunicorn_gthread"

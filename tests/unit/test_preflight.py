@@ -40,9 +40,15 @@ def assert_stopped_in_preflight(result: subprocess.CompletedProcess[str], messag
     ("scale=2", "scale a number in"),
     ("run_id=../escape", "run_id letters, digits"),
     ("versions=2019", "Unknown version set '2019'. Valid version sets: current, paper."),
+    ("procedure=fast", "Unknown procedure 'fast'. Valid procedures: isolated, paper1."),
 ])
 def test_bad_option_stops_before_any_host(option: str, message: str):
     assert_stopped_in_preflight(bench("-e", option), message)
+
+
+def test_procedure_paper1_refuses_scenarios_paper1_has_not():
+    result = bench("-e", "procedure=paper1", "-e", "scenarios=p1_get,p2_get_constant")
+    assert_stopped_in_preflight(result, "these are not among them: p2_get_constant")
 
 
 def test_inventory_without_a_client_stops_before_any_host(tmp_path: Path):
