@@ -1,5 +1,7 @@
 """Run one named scenario into a cell folder: warm-up steps, pauses, the measured step,
-requests.csv and summary.json (built by ``client.results.build_summary``).
+requests.csv and summary.json (built by ``client.results.build_summary``). A capacity scenario's
+measured part is a whole search (``client.capacity_cell``): every step into requests.csv, one row
+per step into steps.csv, and the ``capacity`` block in summary.json.
 
 With ``share`` (several client hosts on one cell) every step is this host's share and, when a
 common ``start_at`` is given, the measured step starts at a time every share computes alike.
@@ -88,6 +90,13 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
     original = scenarios.load(req.scenario).scaled(req.scale)
     if req.add_warmup and req.skip_warmup:
         raise ValueError("--add-warmup and --skip-warmup exclude each other")
+    if original.capacity is not None:
+        if req.share is not None:
+            raise ValueError(f"{original.name} is a capacity scenario: a capacity scenario runs "
+                             "from one client host (no --share)")
+        if req.engine not in (None, "fast"):
+            raise ValueError(f"{original.name} is a capacity scenario: it runs on the fast "
+                             "engine only")
     scen = (original.with_warmup() if req.add_warmup
             else original.without_warmup() if req.skip_warmup else original)
     out = req.out
@@ -95,7 +104,8 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
     clock = Clock()
     full_warm = [w.plan(req.base_url, req.engine, req.seed + 1000 + i, req.timeout_s)
                  for i, w in enumerate(scen.warmup)]
-    full_plan = scen.measure.plan(req.base_url, req.engine, req.seed, req.timeout_s)
+    full_plan = (scen.measure.template(req.base_url, req.seed, req.timeout_s) if scen.capacity
+                 else scen.measure.plan(req.base_url, req.engine, req.seed, req.timeout_s))
     warm_plans: list[LoadPlan | None] = list(full_warm)
     plan: LoadPlan | None = full_plan
     measure_at = None
@@ -117,11 +127,23 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
         time.sleep(scen.pause_s)
     if measure_at is not None:
         start_at = measure_at
-    if plan is not None:
+    capacity = None
+    if scen.capacity is not None:
+        from client.capacity_cell import measure
+
+        if start_at is not None:  # no warm-up took it: the search starts then
+            time.sleep(max(0.0, (start_at - time.time_ns()) / 1e9))
+        capacity = measure(scen, req.base_url, out, clock, req.seed, req.timeout_s,
+                           req.max_error_rate)
+        plan = full_plan = capacity.plan
+        figures = capacity.figures
+        event_loop, opened = capacity.event_loop, capacity.connections_opened
+    elif plan is not None:
         ex = execute(plan, out / "requests.csv", clock, start_at_epoch_ns=start_at,
                      label=scen.name)
         load = load_summary(ex.result, plan.rate, ex.client_cpu_pct, ex.facts_dict(),
                             plan.timeout_s, req.max_error_rate)
+        figures = cell_figures(load)
         event_loop, opened = ex.event_loop, ex.facts.connections_opened
     else:  # this share has nothing to send in the measured step
         RowSink(out / "requests.csv").close()
@@ -129,6 +151,7 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
                             max_error_rate=req.max_error_rate)
         load["warnings"] = [f"share {share} has nothing to send in the measured step (fewer "
                             "connections or iterations than shares)"]
+        figures = cell_figures(load)
         event_loop, opened = None, 0
     p = plan or full_plan
     labels = req.labels
@@ -152,9 +175,11 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
                            "warmup": [_warmup_entry(f, f) for f in full_warm]},
             "measure_start_at_ns": measure_at, "share_idle": plan is None,
         })
+    if capacity is not None:
+        extras.update({"kind": "capacity", "capacity": capacity.outcome.block()})
     identity = {**labels, "scenario": scen.name}
     step = {"method": p.method, "path": scen.measure.spec["path"], "model": p.model,
             **step_params(plan, full_plan.model)}
-    summary = build_summary(identity, step, cell_figures(load), extras)
+    summary = build_summary(identity, step, figures, extras)
     write_json_atomic(out / "summary.json", summary)
     return summary

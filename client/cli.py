@@ -1,5 +1,5 @@
-"""``python -m client {load,run,merge,scenarios,monitor,clock-serve,clock-probe}``: argument
-parsing and output only."""
+"""``python -m client {load,sweep,ladder,run,merge,scenarios,monitor,clock-serve,clock-probe}``:
+argument parsing and output only."""
 
 from __future__ import annotations
 
@@ -14,12 +14,18 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from client import __version__
+from client.capacity import DEFAULT_LEVELS
 from client.clock import Clock
-from client.constants import DEFAULT_TIMEOUT_S, MONITOR_INTERVAL_S, MONITOR_MAX_S
+from client.constants import (
+    CAPACITY_TIMEOUT_S,
+    DEFAULT_TIMEOUT_S,
+    MONITOR_INTERVAL_S,
+    MONITOR_MAX_S,
+)
 from client.plan import CONNECTION_MODES, LoadPlan
 from client.scenarios import ScenarioError
 from client.summary import load_summary
-from client.validity import MAX_ERROR_RATE
+from client.validity import CAPACITY_MAX_ERROR_RATE, MAX_ERROR_RATE
 
 EXIT_USAGE = 2
 
@@ -47,6 +53,7 @@ MAX_RATE = 1_000_000.0
 MAX_CONCURRENCY = 10_000
 MAX_ITERATIONS = 1_000_000_000
 MAX_DURATION_S = 86_400.0
+MAX_STEP_S = 3_600.0
 METHOD = re.compile(r"^[A-Z]{1,16}$")
 
 
@@ -88,6 +95,33 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _levels(text: str) -> tuple[int, ...]:
+    parse = _positive(int, MAX_CONCURRENCY)
+    levels = tuple(parse(part.strip()) for part in text.split(","))
+    if list(levels) != sorted(set(levels)):
+        raise argparse.ArgumentTypeError(f"must be increasing connection counts: {text!r}")
+    return levels
+
+
+def _add_target(p: argparse.ArgumentParser) -> None:
+    """The request every step of a sweep or ladder sends."""
+    p.add_argument("--url", required=True)
+    p.add_argument("--method", default="GET", type=str.upper)
+    p.add_argument("--body", help="JSON request body (sent as application/json)")
+    p.add_argument("--timeout", type=_positive(float, MAX_DURATION_S), default=CAPACITY_TIMEOUT_S,
+                   help="per request, seconds (default %(default)s)")
+    p.add_argument("--max-connections", type=_positive(int, MAX_CONCURRENCY),
+                   help="open loop: connection limit (default 512)")
+    p.add_argument("--seed", type=int, default=0, help="seed for {id} in the URL path")
+    p.add_argument("--max-error-rate", type=_fraction, default=CAPACITY_MAX_ERROR_RATE,
+                   help="a step above this fraction of failed requests fails / ends the ladder "
+                        "(default %(default)s)")
+    p.add_argument("--step-duration", type=_positive(float, MAX_STEP_S), default=3.0,
+                   help="seconds each step measures (default %(default)s)")
+    p.add_argument("--time-budget", type=_positive(float, MAX_DURATION_S), default=60.0,
+                   help="the whole search, seconds (default %(default)s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m client",
                                 description="fwbench load client and resource monitor")
@@ -124,6 +158,21 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--max-error-rate", type=_fraction, default=MAX_ERROR_RATE,
                     help="status 'failed' above this fraction of failed requests "
                          "(default %(default)s)")
+
+    sw = sub.add_parser("sweep", help="open loop: the highest rate whose p99 holds an objective")
+    _add_target(sw)
+    sw.add_argument("--slo-p99-ms", type=_positive(float, MAX_DURATION_S * 1000), required=True,
+                    help="the objective: p99 latency from the schedule, ms")
+    sw.add_argument("--start-rate", type=_positive(float, MAX_RATE), default=50.0,
+                    help="first rate, req/s (default %(default)s)")
+    sw.add_argument("--max-rate", type=_positive(float, MAX_RATE), default=10_000.0,
+                    help="highest rate tried, req/s (default %(default)s)")
+
+    la = sub.add_parser("ladder", help="closed loop: goodput and p99 at each connection level")
+    _add_target(la)
+    la.add_argument("--levels", type=_levels, default=DEFAULT_LEVELS,
+                    help="connection levels, comma-separated, increasing (default "
+                         "1,2,4,...,256)")
 
     rn = sub.add_parser("run", help="run a named scenario and write a cell folder")
     rn.add_argument("--scenario", required=True)
@@ -219,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "load":
             return cmd_load(args)
+        if args.command in ("sweep", "ladder"):
+            return cmd_capacity(args)
         if args.command == "run":
             return cmd_run(args)
         if args.command == "merge":
@@ -241,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ScenarioError) as exc:
         print(f"python -m client {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"python -m client {args.command}: interrupted", file=sys.stderr)
+        return 130
     except OSError as exc:  # a path that cannot be written, a folder where a file should be, ...
         where = f": {exc.filename}" if exc.filename else ""
         print(f"python -m client {args.command}: error: {exc.strerror or exc}{where}",
@@ -255,11 +309,12 @@ def _print_json(obj: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def cmd_load(args: argparse.Namespace) -> int:
+def _request(args: argparse.Namespace, engine: str) -> tuple[str, str, bytes | None]:
+    """``--url``, ``--method``, ``--body`` checked: (base URL, path with query, body bytes)."""
     parts = http_url(args.url, "--url")
     if not METHOD.match(args.method):
         raise UsageError(f"--method must be an HTTP method (letters only), got {args.method!r}")
-    if args.engine == "fast" and parts.scheme != "http":
+    if engine == "fast" and parts.scheme != "http":
         raise UsageError("the fast engine speaks plain http:// only (use --engine requests)")
     raw_body = None
     if args.body is not None:
@@ -271,8 +326,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
+    return f"{parts.scheme}://{parts.netloc}", path, raw_body
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    base_url, path, raw_body = _request(args, args.engine)
     try:
-        plan = LoadPlan(base_url=f"{parts.scheme}://{parts.netloc}", method=args.method, path=path,
+        plan = LoadPlan(base_url=base_url, method=args.method, path=path,
                         raw_body=raw_body, rate=args.rate, concurrency=args.concurrency,
                         iterations=args.iterations, duration_s=args.duration, engine=args.engine,
                         timeout_s=args.timeout, pause_s=args.pause,
@@ -294,6 +354,53 @@ def cmd_load(args: argparse.Namespace) -> int:
                     "concurrency": plan.concurrency, "iterations": plan.iterations,
                     "connections_opened": ex.facts.connections_opened})
     _print_json(summary)
+    return 0
+
+
+def cmd_capacity(args: argparse.Namespace) -> int:
+    """``sweep`` (open-loop rate search) and ``ladder`` (closed-loop connection levels)."""
+    import time
+
+    from client.capacity import CapacitySpec
+    from client.search import GROWTH, RESOLUTION
+    from client.sweep import DRAIN_PAUSE_S, Sweep, run
+
+    base_url, path, raw_body = _request(args, "fast")
+    if args.command == "sweep" and args.start_rate > args.max_rate:
+        raise UsageError(f"--start-rate {args.start_rate:g} is above --max-rate "
+                         f"{args.max_rate:g}")
+    try:
+        if args.command == "sweep":
+            spec = CapacitySpec(mode="open", slo_p99_ms=args.slo_p99_ms,
+                                max_error_rate=args.max_error_rate, start_rate=args.start_rate,
+                                max_rate=args.max_rate, step_duration_s=args.step_duration,
+                                time_budget_s=args.time_budget)
+            first = spec.step_duration_at(spec.start_rate)
+        else:
+            spec = CapacitySpec(mode="closed", max_error_rate=args.max_error_rate,
+                                levels=args.levels, step_duration_s=args.step_duration,
+                                time_budget_s=args.time_budget)
+            first = spec.step_duration_s
+        template = LoadPlan(base_url=base_url, method=args.method, path=path, raw_body=raw_body,
+                            concurrency=1, iterations=1, timeout_s=args.timeout,
+                            max_connections=args.max_connections, seed=args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if first + DRAIN_PAUSE_S > spec.time_budget_s:
+        raise UsageError(f"--time-budget {spec.time_budget_s:g} s has no room for the first step "
+                         f"({first:g} s and a {DRAIN_PAUSE_S:g} s pause)")
+    started = time.monotonic()
+    outcome = run(Sweep(template, spec))
+    block = outcome.block()
+    steps = block.pop("steps")
+    _print_json({**block, "url": args.url, "method": args.method,
+                 "step_duration_s": spec.step_duration_s, "time_budget_s": spec.time_budget_s,
+                 "timeout_s": args.timeout,
+                 **({"resolution": RESOLUTION, "growth": GROWTH, "start_rate": spec.start_rate,
+                     "max_rate": spec.max_rate} if spec.mode == "open"
+                    else {"levels": list(spec.levels)}),
+                 "elapsed_s": round(time.monotonic() - started, 1),
+                 "warnings": outcome.warnings, "steps": steps})
     return 0
 
 

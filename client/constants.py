@@ -26,6 +26,9 @@ SUMMARY_SCHEMA_VERSION = 2
 
 # Engine defaults.
 DEFAULT_TIMEOUT_S = 10.0
+# Capacity steps (sweep, ladder, capacity cells): a request this late is far past any objective, so
+# a shorter timeout only ends a hopeless step sooner (a timeout still counts in p99, censored).
+CAPACITY_TIMEOUT_S = 5.0
 DEFAULT_MAX_CONNECTIONS = 512  # open loop (fast engine): keep-alive connections at most
 DEFAULT_REQUESTS_OPEN_WORKERS = 64  # open loop (requests engine): threads when not given
 CONNECT_ERROR_BACKOFF_S = 0.01  # closed loop: pause after a failed connect (no error spin)

@@ -26,17 +26,20 @@ HEADER = (",".join(REQUEST_COLUMNS) + "\n").encode()
 
 
 class RowSink:
-    """Append-only, unbuffered CSV rows. ``path=None`` discards rows (warm-up steps)."""
+    """Append-only, unbuffered CSV rows. ``path=None`` discards rows (warm-up steps). With
+    ``append`` the rows go after those already in the file (the header only when it is empty):
+    the steps of a capacity cell share one requests.csv."""
 
-    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None, append: bool = False) -> None:
         self._fd = -1
         self._pending: list[bytes] = []
         self._scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
         if path is not None:
-            self._fd = os.open(os.fspath(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND,
-                               0o644)
-            self._write(HEADER)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if append else os.O_TRUNC)
+            self._fd = os.open(os.fspath(path), flags, 0o644)
+            if os.fstat(self._fd).st_size == 0:
+                self._write(HEADER)
 
     @property
     def enabled(self) -> bool:

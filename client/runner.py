@@ -48,10 +48,11 @@ def raise_fd_limit() -> None:
 
 def execute(plan: LoadPlan, csv_path: str | os.PathLike[str] | None, clock: Clock,
             start_at_epoch_ns: int | None = None, label: str = "load",
-            show_progress: bool = True) -> Execution:
-    """Run the plan; rows go to ``csv_path`` (None: not recorded, e.g. warm-up)."""
+            show_progress: bool = True, append: bool = False) -> Execution:
+    """Run the plan; rows go to ``csv_path`` (None: not recorded, e.g. warm-up), after the rows
+    already there with ``append``."""
     raise_fd_limit()
-    sink = RowSink(csv_path)
+    sink = RowSink(csv_path, append=append)
     start_at = clock.to_perf(start_at_epoch_ns) if start_at_epoch_ns is not None else None
     try:
         batched = plan.engine == "fast"

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from client.capacity import CapacitySpec
+from client.constants import CAPACITY_TIMEOUT_S
 from client.plan import CONNECTION_MODES, IdSpec, LoadPlan
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -21,6 +23,13 @@ _STEP_KEYS = {"method", "path", "body", "ids", "rate", "concurrency", "iteration
               "engine", "pause_s", "timeout_s", "max_connections", "pause_after_s", "note",
               "connection"}
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
+# A capacity step (measure only): the request keys of a step, and ``capacity`` instead of the load.
+_CAPACITY_STEP_KEYS = {"method", "path", "body", "ids", "timeout_s", "max_connections",
+                       "connection", "engine", "note", "capacity"}
+_CAPACITY_KEYS = {"mode", "slo_p99_ms", "max_error_rate", "start_rate", "max_rate",
+                  "step_duration_s", "cost_rate", "cost_duration_s", "levels", "time_budget_s"}
+_OPEN_ONLY = ("slo_p99_ms", "start_rate", "max_rate")
+_SCALED_CAPACITY_KEYS = ("step_duration_s", "cost_duration_s", "time_budget_s")
 
 
 class ScenarioError(ValueError):
@@ -60,7 +69,29 @@ class Step:
             s["duration_s"] = max(min(1.0, s["duration_s"]), s["duration_s"] * factor)
         if s.get("pause_after_s"):
             s["pause_after_s"] = s["pause_after_s"] * factor
+        if s.get("capacity") is not None:
+            s["capacity"] = {k: max(min(1.0, v), v * factor) if k in _SCALED_CAPACITY_KEYS else v
+                             for k, v in s["capacity"].items()}
         return Step(s)
+
+    @property
+    def capacity(self) -> CapacitySpec | None:
+        """A capacity step's search (``capacity`` in the file), else None."""
+        c = self.spec.get("capacity")
+        if c is None:
+            return None
+        kwargs = dict(c)
+        if "levels" in kwargs:
+            kwargs["levels"] = tuple(kwargs["levels"])
+        return CapacitySpec(**kwargs)
+
+    def template(self, base_url: str, seed: int, timeout_s: float | None = None) -> LoadPlan:
+        """A capacity step's request as a LoadPlan (its load is set per step by
+        ``sweep.step_plan``); the timeout defaults to ``CAPACITY_TIMEOUT_S``."""
+        spec = {k: v for k, v in self.spec.items() if k != "capacity"}
+        spec.setdefault("timeout_s", CAPACITY_TIMEOUT_S)
+        return Step({**spec, "concurrency": 1, "iterations": 1}).plan(base_url, "fast", seed,
+                                                                       timeout_s)
 
 
 @dataclass(frozen=True)
@@ -74,6 +105,11 @@ class Scenario:
     @property
     def writes(self) -> bool:
         return bool(self.data["writes"])
+
+    @property
+    def capacity(self) -> CapacitySpec | None:
+        """The capacity search of a capacity scenario (scaled as the scenario is), else None."""
+        return self.measure.capacity
 
     def scaled(self, factor: float) -> Scenario:
         if not 0 < factor <= 1:
@@ -103,24 +139,31 @@ class Scenario:
     def brief(self) -> dict[str, Any]:
         """Key parameters (for `python -m client scenarios`)."""
         m = self.measure.spec
+        cap = self.capacity
+        model = cap.mode if cap else "open" if m.get("rate") is not None else "closed"
         return {
             "name": self.name, "description": self.data["description"],
             "source": self.data["source"], "writes": self.writes,
-            "method": m["method"], "path": m["path"],
-            "model": "open" if m.get("rate") is not None else "closed",
+            "kind": "capacity" if cap else "load",
+            "method": m["method"], "path": m["path"], "model": model,
             "rate": m.get("rate"), "concurrency": m.get("concurrency"),
             "iterations": m.get("iterations"), "duration_s": m.get("duration_s"),
             "engine": m.get("engine", "fast"), "pause_s": m.get("pause_s", 0.0),
             "connection": m.get("connection", "keep-alive"),
             "warmup_steps": len(self.warmup), "warmup_pause_s": self.pause_s,
             "expected_s": round(self.expected_s(), 1),
+            **({"capacity": cap.as_dict()} if cap else {}),
         }
 
     def expected_s(self) -> float:
-        """Rough lower bound of the wall time (durations, open-loop schedules, pauses)."""
+        """Rough lower bound of the wall time (durations, open-loop schedules, pauses); a
+        capacity step counts as its time budget."""
         total = self.pause_s
         for st in (*self.warmup, self.measure):
             s = st.spec
+            if st.capacity is not None:
+                total += st.capacity.time_budget_s
+                continue
             if s.get("duration_s") is not None:
                 total += s["duration_s"]
             elif s.get("rate"):
@@ -167,42 +210,77 @@ def validate(data: Any, name: str) -> None:
     if not isinstance(data["warmup"], list):
         raise ScenarioError(f"{name}: 'warmup' must be a list of steps")
     for i, step in enumerate(data["warmup"]):
+        if isinstance(step, dict) and "capacity" in step:
+            raise ScenarioError(f"{name}: warmup[{i}]: 'capacity' only in the measured step")
         _validate_step(step, f"{name}: warmup[{i}]", warmup=True)
-    _validate_step(data["measure"], f"{name}: measure", warmup=False)
+    if isinstance(data["measure"], dict) and "capacity" in data["measure"]:
+        _validate_capacity_step(data["measure"], f"{name}: measure")
+    else:
+        _validate_step(data["measure"], f"{name}: measure", warmup=False)
     writes = data["measure"]["method"] in ("POST", "PUT", "PATCH", "DELETE") and \
         data["measure"]["path"].startswith("/items")
     if writes and not data["writes"]:
         raise ScenarioError(f"{name}: measure writes items but 'writes' is false")
 
 
-def _validate_step(step: Any, where: str, warmup: bool) -> None:
-    if not isinstance(step, dict):
-        raise ScenarioError(f"{where}: not an object")
-    extra = step.keys() - _STEP_KEYS
+def _validate_capacity_step(step: dict[str, Any], where: str) -> None:
+    """A measured step with ``capacity``: the request keys of a step, the search's keys."""
+    extra = step.keys() - _CAPACITY_STEP_KEYS
     if extra:
-        raise ScenarioError(f"{where}: unknown keys {sorted(extra)}")
-    if "pause_after_s" in step and not warmup:
-        raise ScenarioError(f"{where}: pause_after_s only in warm-up steps (use pause_s on top)")
+        raise ScenarioError(f"{where}: unknown keys {sorted(extra)} (a capacity step sets its "
+                            "load in 'capacity', not with rate, concurrency, iterations or "
+                            "duration_s)")
+    ids = step.get("ids")
+    if isinstance(ids, dict) and ids.get("mode") == "sequential":
+        raise ScenarioError(f"{where}: a capacity step draws random ids (no sequential ids: its "
+                            "request count is not known in advance)")
+    _validate_request(step, where)
+    if step.get("engine", "fast") != "fast":
+        raise ScenarioError(f"{where}: a capacity step runs on the fast engine")
+    cap = step["capacity"]
+    at = f"{where}: capacity"
+    if not isinstance(cap, dict):
+        raise ScenarioError(f"{at}: not an object")
+    extra = cap.keys() - _CAPACITY_KEYS
+    if extra:
+        raise ScenarioError(f"{at}: unknown keys {sorted(extra)}")
+    if cap.get("mode") not in ("open", "closed"):
+        raise ScenarioError(f"{at}: mode must be 'open' (rate search) or 'closed' (connection "
+                            "ladder)")
+    required = ["step_duration_s", "time_budget_s"]
+    required += ["slo_p99_ms"] if cap["mode"] == "open" else []
+    missing = [k for k in required if k not in cap]
+    if missing:
+        raise ScenarioError(f"{at}: missing keys {missing}")
+    if cap["mode"] == "open" and "levels" in cap:
+        raise ScenarioError(f"{at}: levels is for mode 'closed' only")
+    if cap["mode"] == "closed" and any(k in cap for k in _OPEN_ONLY):
+        raise ScenarioError(f"{at}: {', '.join(k for k in _OPEN_ONLY if k in cap)} for mode "
+                            "'open' only")
+    for key in ("slo_p99_ms", "start_rate", "max_rate", "step_duration_s", "cost_rate",
+                "cost_duration_s", "time_budget_s"):
+        if key in cap:
+            _number(cap[key], f"{at}.{key}", minimum=0, strict=True)
+    if "max_error_rate" in cap:
+        _number(cap["max_error_rate"], f"{at}.max_error_rate", minimum=0)
+    if "levels" in cap:
+        if not isinstance(cap["levels"], list) or not cap["levels"]:
+            raise ScenarioError(f"{at}.levels must be a non-empty list of integers")
+        for c in cap["levels"]:
+            _integer(c, f"{at}.levels[]")
+    try:
+        Step(step).capacity  # noqa: B018 (builds and checks the CapacitySpec)
+        Step(step).template("http://127.0.0.1:1", 0)
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(f"{at}: {exc}") from None
+
+
+def _validate_request(step: dict[str, Any], where: str) -> None:
     if step.get("method") not in _METHODS:
         raise ScenarioError(f"{where}: method must be one of {sorted(_METHODS)}")
     path = step.get("path")
     if not isinstance(path, str) or not path.startswith("/"):
         raise ScenarioError(f"{where}: path must start with '/'")
-    if ("rate" in step) == ("concurrency" in step):
-        raise ScenarioError(f"{where}: exactly one of rate (open loop) and concurrency (closed)")
-    if ("iterations" in step) == ("duration_s" in step):
-        raise ScenarioError(f"{where}: exactly one of iterations and duration_s")
-    if "rate" in step:
-        _number(step["rate"], f"{where}: rate", minimum=0, strict=True)
-    if "concurrency" in step:
-        _integer(step["concurrency"], f"{where}: concurrency")
-    if "iterations" in step:
-        _integer(step["iterations"], f"{where}: iterations")
-    if "duration_s" in step:
-        _number(step["duration_s"], f"{where}: duration_s", minimum=0, strict=True)
-    for key in ("pause_s", "pause_after_s"):
-        if key in step:
-            _number(step[key], f"{where}: {key}", minimum=0)
     if "timeout_s" in step:
         _number(step["timeout_s"], f"{where}: timeout_s", minimum=0, strict=True)
     if "max_connections" in step:
@@ -228,6 +306,32 @@ def _validate_step(step: Any, where: str, warmup: bool) -> None:
             _integer(ids.get("start", 1), f"{where}: ids.start")
             if "iterations" not in step:
                 raise ScenarioError(f"{where}: sequential ids need iterations (distinct ids)")
+
+
+def _validate_step(step: Any, where: str, warmup: bool) -> None:
+    if not isinstance(step, dict):
+        raise ScenarioError(f"{where}: not an object")
+    extra = step.keys() - _STEP_KEYS
+    if extra:
+        raise ScenarioError(f"{where}: unknown keys {sorted(extra)}")
+    if "pause_after_s" in step and not warmup:
+        raise ScenarioError(f"{where}: pause_after_s only in warm-up steps (use pause_s on top)")
+    _validate_request(step, where)
+    if ("rate" in step) == ("concurrency" in step):
+        raise ScenarioError(f"{where}: exactly one of rate (open loop) and concurrency (closed)")
+    if ("iterations" in step) == ("duration_s" in step):
+        raise ScenarioError(f"{where}: exactly one of iterations and duration_s")
+    if "rate" in step:
+        _number(step["rate"], f"{where}: rate", minimum=0, strict=True)
+    if "concurrency" in step:
+        _integer(step["concurrency"], f"{where}: concurrency")
+    if "iterations" in step:
+        _integer(step["iterations"], f"{where}: iterations")
+    if "duration_s" in step:
+        _number(step["duration_s"], f"{where}: duration_s", minimum=0, strict=True)
+    for key in ("pause_s", "pause_after_s"):
+        if key in step:
+            _number(step[key], f"{where}: {key}", minimum=0)
     try:
         Step(step).plan("http://127.0.0.1:1", None, 0)
     except ValueError as exc:

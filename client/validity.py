@@ -122,3 +122,84 @@ def tail_warning(p99_ms: float | None, max_ms: float | None) -> str | None:
         return None
     return (f"tail: max {max_ms:.1f} ms is {max_ms / p99_ms:.0f}x the p99 ({p99_ms:.1f} ms): a "
             "few requests waited far longer than the percentiles show")
+
+
+# ---- capacity steps (client/sweep.py; docs/methodology.md, "Capacity") -----------------------
+# A step of the open-loop capacity search passes when its p99 latency from the schedule is within
+# the objective, its error rate at most CAPACITY_MAX_ERROR_RATE (default, `--max-error-rate`) and
+# its goodput at least MIN_GOODPUT_RATIO of the offered rate.
+CAPACITY_MAX_ERROR_RATE = 0.001
+MIN_GOODPUT_RATIO = 0.99
+# The client cannot send on schedule when its send lateness p99 (sent_ns - scheduled_ns) is above
+# max(LATENESS_P99_WARN_MS, CLIENT_LATE_SLO_FRACTION x the objective): beyond a fifth of the
+# objective the client's own delay could decide the verdict. (A busy 2-core host shows a lateness
+# p99 of 1-6 ms with the client at 2% CPU: scheduler noise, which a tenth of a 50 ms objective
+# would already call the client's.) Or when its CPU is at or above CLIENT_CPU_WARN_PCT of a core.
+CLIENT_LATE_SLO_FRACTION = 0.2
+
+
+def client_late_bound_ms(slo_p99_ms: float) -> float:
+    """The send lateness p99 (ms) above which a capacity step is the client's, not the server's."""
+    return max(LATENESS_P99_WARN_MS, CLIENT_LATE_SLO_FRACTION * slo_p99_ms)
+
+
+def client_bound_reason(lateness_p99_ms: float | None, client_cpu_pct: float | None,
+                        slo_p99_ms: float, limit_hits: int = 0) -> str | None:
+    """Why the client, not the server, limited a step (None when it did not). Lateness from
+    waiting for a free connection (``limit_hits``: the server held every connection) is the
+    server's, so it never makes a step the client's."""
+    if client_cpu_pct is not None and client_cpu_pct >= CLIENT_CPU_WARN_PCT:
+        return f"client CPU {client_cpu_pct:.0f}% of one core (>= {CLIENT_CPU_WARN_PCT:.0f}%)"
+    bound = client_late_bound_ms(slo_p99_ms)
+    if lateness_p99_ms is not None and lateness_p99_ms > bound and not limit_hits:
+        return f"send lateness p99 {lateness_p99_ms:.1f} ms > {bound:g} ms"
+    return None
+
+
+def capacity_failures(p99_ms: float | None, slo_p99_ms: float, error_rate: float | None,
+                      max_error_rate: float, achieved_rps: float | None,
+                      offered_rps: float) -> list[str]:
+    """Why an open-loop step misses the objective (empty: it meets it)."""
+    out = []
+    if error_rate is None:
+        return ["no request completed"]
+    if p99_ms is None:
+        out.append("no latency sample")
+    elif p99_ms > slo_p99_ms:
+        out.append(f"p99 {p99_ms:.1f} ms > {slo_p99_ms:g} ms")
+    if error_rate > max_error_rate:
+        out.append(f"error rate {error_rate:.4f} > {max_error_rate:g}")
+    floor = MIN_GOODPUT_RATIO * offered_rps
+    if achieved_rps is None or achieved_rps < floor:
+        got = "none" if achieved_rps is None else f"{achieved_rps:.1f} req/s"
+        out.append(f"goodput {got} < {100 * MIN_GOODPUT_RATIO:g}% of {offered_rps:g} req/s")
+    return out
+
+
+def capacity_verdict(p99_ms: float | None, slo_p99_ms: float, error_rate: float | None,
+                     max_error_rate: float, achieved_rps: float | None, offered_rps: float,
+                     lateness_p99_ms: float | None, lateness_max_ms: float | None,
+                     client_cpu_pct: float | None, limit_hits: int = 0) -> tuple[str, str]:
+    """``("pass" | "fail" | "client", reason)`` for one open-loop capacity step.
+
+    A step the client limited (``client_bound_reason``) is never a pass and not counted against
+    the server. One exception, for a client that was late but not short of CPU: when the server
+    failed on its own — an error rate above the threshold, or a p99 that stays above the
+    objective even after taking the worst send lateness off every request (``p99 - max
+    lateness``, a lower bound of the service time's p99) — the step is the server's failure."""
+    failures = capacity_failures(p99_ms, slo_p99_ms, error_rate, max_error_rate, achieved_rps,
+                                 offered_rps)
+    client = client_bound_reason(lateness_p99_ms, client_cpu_pct, slo_p99_ms, limit_hits)
+    if client is None:
+        return ("fail", "; ".join(failures)) if failures else ("pass", "")
+    if client.startswith("client CPU"):
+        return "client", f"client limited: {client}"
+    service_floor = None if p99_ms is None else p99_ms - (lateness_max_ms or 0.0)
+    own = []
+    if error_rate is not None and error_rate > max_error_rate:
+        own.append(f"error rate {error_rate:.4f} > {max_error_rate:g}")
+    if service_floor is not None and service_floor > slo_p99_ms:
+        own.append(f"p99 {p99_ms:.1f} ms > {slo_p99_ms:g} ms even without the client's lateness")
+    if own:
+        return "fail", "; ".join(own) + f" (the client was also late: {client})"
+    return "client", f"client late: {client}"

@@ -18,6 +18,7 @@ SUMMARY_KEYS = {"variant", "stack", "server", "scenario", "rep", "method", "path
                 "concurrency", "iterations", "duration_s", "requests", "errors", "error_classes",
                 "achieved_rps", "started_ns", "ended_ns", "latency_ms", "client_cpu_pct",
                 "warnings", "status", "engine", "scale", "client_host", "client_versions"}
+CAPACITY = {"capacity_hello", "capacity_get", "capacity_hello_ladder"}
 REQUIRED = {"smoke_hello", "smoke_get", "p2_get_constant", "p2_post_constant", "p2_get_rate200",
             "p2_post_rate200", "p2_get_concurrent", "p2_post_concurrent", "p1_hello", "p1_echo",
             "p1_list", "p1_get", "p1_create", "p1_update", "p1_delete"}
@@ -34,7 +35,10 @@ def test_every_required_scenario_file_exists_and_validates():
     assert set(scenarios.names()) >= REQUIRED
     for name in scenarios.names():
         sc = scenarios.load(name)
-        sc.measure.plan("http://127.0.0.1:1", None, 0)  # builds a valid LoadPlan
+        if sc.capacity is not None:  # its load is set per step; the request is a valid LoadPlan
+            sc.measure.template("http://127.0.0.1:1", 0)
+        else:
+            sc.measure.plan("http://127.0.0.1:1", None, 0)  # builds a valid LoadPlan
 
 
 def test_smoke_scenarios_keep_the_shape_the_lab_smoke_test_relies_on():
@@ -105,8 +109,58 @@ def test_scenarios_command_lists_names_and_parameters():
     out, proc = cli("scenarios")
     assert proc.returncode == 0
     by_name = {s["name"]: s for s in out["scenarios"]}
-    assert by_name.keys() >= REQUIRED
+    assert by_name.keys() >= REQUIRED | CAPACITY
     assert by_name["smoke_get"]["model"] == "open" and by_name["smoke_get"]["rate"] == 200
+    for name in CAPACITY:  # a capacity scenario is expected to take its time budget
+        s = by_name[name]
+        assert s["kind"] == "capacity" and s["expected_s"] == s["capacity"]["time_budget_s"]
+    assert by_name["capacity_hello_ladder"]["model"] == "closed"
+    scaled, _ = cli("scenarios", "--scale", "0.1")
+    cap = {s["name"]: s for s in scaled["scenarios"]}["capacity_hello"]["capacity"]
+    assert (cap["step_duration_s"], cap["cost_duration_s"], cap["time_budget_s"]) == \
+        (1.0, 1.0, 12.0)
+
+
+def _capacity_data() -> dict:
+    return json.loads((scenarios.SCENARIO_DIR / "capacity_get.json").read_text())
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda d: d["measure"]["capacity"].pop("mode"), "mode must be 'open'"),
+    (lambda d: d["measure"]["capacity"].pop("slo_p99_ms"), r"missing keys \['slo_p99_ms'\]"),
+    (lambda d: d["measure"]["capacity"].update(levels=[1, 2]), "levels is for mode 'closed'"),
+    (lambda d: d["measure"]["capacity"].update(mode="closed"), "for mode 'open' only"),
+    (lambda d: d["measure"]["capacity"].update(step_duration_s=-1), "step_duration_s must be"),
+    (lambda d: d["measure"]["capacity"].update(start_rate=900, max_rate=100),
+     "start_rate 900 > max_rate 100"),
+    (lambda d: d["measure"]["capacity"].update(cost_rate=10, cost_duration_s=None),
+     "cost_duration_s must be a number"),
+    (lambda d: d["measure"]["capacity"].pop("cost_duration_s"), "go together"),
+    (lambda d: d["measure"]["capacity"].update(burst=3), r"unknown keys \['burst'\]"),
+    (lambda d: d["measure"].update(rate=10), "sets its load in 'capacity'"),
+    (lambda d: d["measure"].update(engine="requests"), "fast engine"),
+    (lambda d: d["measure"]["ids"].update(mode="sequential"), "random ids"),
+    (lambda d: d["measure"].pop("ids"), "'ids' is required"),
+    (lambda d: d["warmup"].append(d["measure"]), "only in the measured step"),
+])
+def test_invalid_capacity_scenarios_are_rejected(mutate, message):
+    data = _capacity_data()
+    mutate(data)
+    with pytest.raises(scenarios.ScenarioError, match=message):
+        scenarios.validate(data, "capacity_get")
+
+
+def test_capacity_scenarios_scale_their_durations_and_keep_their_request():
+    sc = scenarios.load("capacity_get").scaled(0.2)
+    cap = sc.capacity
+    assert (cap.step_duration_s, cap.cost_duration_s, cap.time_budget_s) == (1.0, 2.0, 24.0)
+    assert (cap.slo_p99_ms, cap.start_rate, cap.cost_rate) == (50.0, 50.0, 50.0)
+    assert sc.expected_s() == 24.0
+    plan = sc.measure.template("http://h", 7)
+    ids = [int(p.rsplit("/", 1)[1]) for p, _ in plan.variants]
+    assert all(1 <= i <= 1500 for i in ids) and plan.timeout_s == 5.0
+    ladder = scenarios.load("capacity_hello_ladder").capacity
+    assert ladder.mode == "closed" and ladder.levels == (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
 def test_unknown_scenario_exits_2_and_lists_the_valid_ones(tmp_path):

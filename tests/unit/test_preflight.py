@@ -51,6 +51,11 @@ def test_procedure_paper1_refuses_scenarios_paper1_has_not():
     assert_stopped_in_preflight(result, "these are not among them: p2_get_constant")
 
 
+def test_a_capacity_scenario_refuses_several_client_hosts():
+    result = bench("-e", "scenarios=capacity_hello", "-e", "lab_clients=2")
+    assert_stopped_in_preflight(result, "A capacity scenario (capacity_hello) runs from one client")
+
+
 def test_inventory_without_a_client_stops_before_any_host(tmp_path: Path):
     inventory = tmp_path / "hosts.yml"
     inventory.write_text("all:\n  children:\n    servers:\n      hosts:\n"
