@@ -2,9 +2,14 @@
 
 The pipeline runs one way: ``reports.load`` reads a results folder into a ``Run``; ``analyse``
 composes the pure functions of ``repetitions``, ``summary``, ``validity``, ``warmup``,
-``papers``, ``pairs``, ``reproduction``, ``series`` and ``provenance`` into one ``Analysis``; the
-renderers (``render_md``, ``html``, ``figures``, ``export``) only format what it holds and write
-files.
+``papers``, ``pairs``, ``reproduction``, ``series``, ``capacity`` and ``provenance`` into one
+``Analysis``; the renderers (``render_md``, ``html``, ``figures``, ``export``) only format what it
+holds and write files.
+
+Capacity cells (``reports.capacity``: a search over many loads in one cell) are analysed apart:
+every other step sees the run without them, so they never enter the summary, comparisons,
+verdicts, paper views or claims as if they were a cell at one fixed load; the counts of cells,
+scenarios and requests include them.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from reports import pairs, papers, repetitions, reproduction, series, summary, validity, warmup
+from reports.capacity import Capacity, analyse_capacity, empty_capacity, split_capacity
 from reports.constants import PAPER2_LOADS
 from reports.load import Run
 from reports.ordering import order_scenarios, order_variants
@@ -89,28 +95,36 @@ class Analysis:
     boxes: Mapping[str, list[series.Box]]  # paper-2 scenario -> box plots (lazy)
     reproduction: pd.DataFrame  # report/reproduction.csv: the papers' claims tested
     warmup: pd.DataFrame  # per repetition: first requests against the rest (reports.warmup)
+    capacity: Capacity  # capacity cells: curves, maximum rate, cost (reports.capacity)
 
 
 def _counts(variants: list[str], scenarios: list[str], reps: pd.DataFrame,
-            table: pd.DataFrame, findings: pd.DataFrame) -> Counts:
-    return Counts(variants=len(variants), scenarios=len(scenarios), reps=len(reps),
+            table: pd.DataFrame, findings: pd.DataFrame, capacity: Capacity,
+            capacity_cells: int) -> Counts:
+    return Counts(variants=len(variants), scenarios=len(scenarios) + len(capacity.scenarios),
+                  reps=len(reps) + capacity_cells,
                   errors=int((findings["severity"] == "error").sum()),
                   warnings=int((findings["severity"] == "warning").sum()),
-                  requests=int(table["requests"].sum()) if len(table) else 0,
-                  failed=int(table["errors"].sum()) if len(table) else 0)
+                  requests=(int(table["requests"].sum()) if len(table) else 0)
+                  + capacity.requests,
+                  failed=(int(table["errors"].sum()) if len(table) else 0) + capacity.errors)
 
 
 def analyse(run: Run) -> Analysis:
+    variants = order_variants(run.cells)  # capacity-only variants too: every figure's styles
+    whole = run
+    run, capacity_cells = split_capacity(whole)
+    capacity = analyse_capacity(capacity_cells, whole.monitors, variants, whole.meta) \
+        if len(capacity_cells) else empty_capacity()
     cells = run.cells
-    variants = order_variants(cells)
     scenarios = order_scenarios(cells["scenario"]) if len(cells) else []
     reps = repetitions.rep_stats(cells, run.requests, run.monitors)
     latencies = summary.latency_samples(run.requests, cells)
     table = summary.summary_table(reps, latencies, cells)
     warm = warmup.warmup_table(run.requests, reps)
-    findings = warmup.with_findings(
+    findings = warmup.with_findings(warmup.with_findings(
         validity.validity_table(run.meta, run.problems, cells, reps, table),
-        warmup.warmup_findings(warm))
+        warmup.warmup_findings(warm)), capacity.findings)
     table["warnings"] = summary.warning_counts(table, findings)
     paper2 = papers.paper2_tables(latencies, table)
     comparisons = pairs.comparisons(reps, table, cells)
@@ -119,8 +133,9 @@ def analyse(run: Run) -> Analysis:
                                          reproduction.outlier_scenarios(claims))
     paper2_scenarios = [s for load in paper2 for s in PAPER2_LOADS[load][1:3]]
     return Analysis(
-        run=run, variants=variants, scenarios=scenarios, reps=reps, summary=table,
-        validity=findings, counts=_counts(variants, scenarios, reps, table, findings),
+        run=whole, variants=variants, scenarios=scenarios, reps=reps, summary=table,
+        validity=findings, counts=_counts(variants, scenarios, reps, table, findings, capacity,
+                                          len(capacity_cells)),
         paper1=papers.paper1_table(reps, cells), paper2=paper2,
         paper2_cells=papers.paper2_cells(run.requests, cells), comparisons=comparisons,
         headlines=pairs.headlines(table, comparisons),
@@ -132,4 +147,4 @@ def analyse(run: Run) -> Analysis:
                        lambda s: series.timelines(run.requests, run.monitors, cells, s)),
         boxes=Lazy(paper2_scenarios, lambda s: series.boxes(latencies, variants, s)),
         reproduction=reproduction.evaluate(claims, reps, table, comparisons, outliers),
-        warmup=warm)
+        warmup=warm, capacity=capacity)

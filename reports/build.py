@@ -20,8 +20,8 @@ def build(run_dir: Path, *, figures: bool = True, html: bool = True,
           thresholds: Sequence[Threshold] = (),
           paper2_failures: str = "blank") -> tuple[Analysis, Path]:
     """Write report/summary.csv, comparisons.csv, reproduction.csv, run-summary.json,
-    paper2/**.csv (failed requests blank, or 0 with ``paper2_failures="zero"``), tables.md,
-    figures/*.png and index.html."""
+    capacity.csv and capacity_steps.csv (with capacity cells), paper2/**.csv (failed requests
+    blank, or 0 with ``paper2_failures="zero"``), tables.md, figures/*.png and index.html."""
     result = analyse(load_run(run_dir))
     out = Path(run_dir) / "report"
     out.mkdir(parents=True, exist_ok=True)
@@ -32,6 +32,7 @@ def build(run_dir: Path, *, figures: bool = True, html: bool = True,
     render_md.write_summary_csv(result.summary, out / "summary.csv")
     render_md.write_comparisons_csv(result.comparisons, out / "comparisons.csv")
     render_md.write_reproduction_csv(result.reproduction, out / "reproduction.csv")
+    render_md.write_capacity_csvs(result.capacity.reps, result.capacity.steps, out)
     export.write_paper2(result.paper2_cells, out / "paper2", paper2_failures)
     figure_list: list[Figure] = []
     if figures:

@@ -9,11 +9,18 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from reports.constants import PAPER2_FAILURES, SCENARIO_ORDER, SMOKE_SCENARIOS
+from reports.constants import (
+    DEMO_CAPACITY_SCENARIOS,
+    PAPER2_FAILURES,
+    SCENARIO_ORDER,
+    SMOKE_SCENARIOS,
+)
 
 EXIT_USAGE = 2
-# The demo's default scenarios: both papers' (paper 1's seven, paper 2's six).
-DEMO_SCENARIOS: tuple[str, ...] = tuple(s for s in SCENARIO_ORDER if s not in SMOKE_SCENARIOS)
+# The demo's default scenarios: both papers' (paper 1's seven, paper 2's six), then a capacity
+# search and a capacity ladder.
+DEMO_SCENARIOS: tuple[str, ...] = (
+    *(s for s in SCENARIO_ORDER if s not in SMOKE_SCENARIOS), *DEMO_CAPACITY_SCENARIOS)
 
 
 class UsageError(Exception):
@@ -70,9 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="write a synthetic run folder (no lab needed) and build it")
     d.add_argument("out_dir", type=Path)
     d.add_argument("--scenarios", default=",".join(DEMO_SCENARIOS),
-                   help="comma-separated scenario names (default: both papers' scenarios; "
-                        "with any of them, every variant of both papers' sets runs every "
-                        "scenario, as the `paper` profile does)")
+                   help="comma-separated scenario names (default: both papers' scenarios and "
+                        "the capacity ones; with any of the papers', every variant of both "
+                        "papers' sets runs every scenario, as the `paper` profile does; a "
+                        "capacity scenario adds four variants' capacity curves with known "
+                        "answers)")
     d.add_argument("--reps", type=_count(100), default=3)
     d.add_argument("--requests", type=_count(1_000_000), default=1000,
                    help="requests per repetition")
@@ -129,18 +138,24 @@ def _compare(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from reports.load import NotARunError
     from reports.synthetic import SCENARIOS, demo_plan, make_run
+    from reports.synthetic_capacity import CAPACITY_MODELS, CAPACITY_SCENARIOS, add_capacity_cells
 
     scenarios = [s for s in args.scenarios.split(",") if s]
-    unknown = [s for s in scenarios if s not in SCENARIOS]
+    unknown = [s for s in scenarios if s not in SCENARIOS and s not in CAPACITY_SCENARIOS]
     if unknown or not scenarios:
         raise NotARunError(f"unknown scenario(s) {', '.join(unknown) or '(none given)'}; valid: "
-                           + ", ".join(SCENARIOS))
+                           + ", ".join([*SCENARIOS, *CAPACITY_SCENARIOS]))
     out: Path = args.out_dir
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise NotARunError(f"{out} exists and is not an empty folder: demo writes a new run only "
                            "into a new or empty folder, never over one")
-    make_run(args.out_dir, reps=args.reps, requests_per_rep=args.requests,
-             plan=demo_plan(scenarios))
+    plan = demo_plan([s for s in scenarios if s in SCENARIOS])
+    make_run(args.out_dir, reps=args.reps, requests_per_rep=args.requests, plan=plan)
+    capacity = [s for s in scenarios if s in CAPACITY_SCENARIOS]
+    planned = {v for v, _ in plan}  # capacity curves for these variants (all without a plan)
+    models = {v: m for v, m in CAPACITY_MODELS.items() if not planned or v in planned}
+    if capacity:
+        add_capacity_cells(args.out_dir, capacity, reps=args.reps, models=models)
     return _build(argparse.Namespace(run_dir=args.out_dir, no_figures=False, no_html=False,
                                      quiet=False))
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from reports import verdicts
+from reports.capacity import split_capacity
 from reports.load import Run
 from reports.ordering import KEYS
 from reports.repetitions import ranked, rep_stats
@@ -111,6 +112,9 @@ def only_in(reps_a: pd.DataFrame, reps_b: pd.DataFrame) -> list[str]:
 
 
 def compare_runs(a: Run, b: Run) -> Comparison:
+    """The cells at one load of both runs, compared (capacity cells are left out: one spans
+    many loads)."""
+    a, b = split_capacity(a)[0], split_capacity(b)[0]
     reps_a = rep_stats(a.cells, a.requests, a.monitors)
     reps_b = rep_stats(b.cells, b.requests, b.monitors)
     return Comparison(run_a=a.run_id, run_b=b.run_id, table=compare_frames(reps_a, reps_b),

@@ -49,15 +49,20 @@ OTHER_FRAMEWORK_COLORS: tuple[str, ...] = ("#CC79A7", "#E69F00", "#56B4E9", "#8C
 STACK_SHADES: tuple[tuple[float, str, str], ...] = (
     (0.0, "-", "solid"), (0.5, "--", "dash"), (-0.35, ":", "dot"), (0.7, "-.", "dashdot"))
 # Per server (in SERVER_ORDER; unknown servers after, by name, cycling): matplotlib hatch,
-# Plotly pattern shape, matplotlib marker, Plotly marker symbol.
-SERVER_STYLES: tuple[tuple[str, str, str, str], ...] = (
-    ("", "", "o", "circle"),
-    ("///", "/", "s", "square"),
-    ("\\\\\\", "\\", "^", "triangle-up"),
-    ("...", ".", "D", "diamond"),
-    ("---", "-", "v", "triangle-down"),
-    ("|||", "|", "P", "cross"),
-    ("+++", "+", "*", "star"),
+# Plotly pattern shape and its solidity (the share of the area its lines cover), matplotlib
+# marker, Plotly marker symbol. Plotly has seven pattern shapes besides the failed one, so the
+# servers after the seventh reuse a shape drawn heavy (solidity 0.6 instead of 0.25).
+SERVER_STYLES: tuple[tuple[str, str, float, str, str], ...] = (
+    ("", "", 0.25, "o", "circle"),
+    ("///", "/", 0.25, "s", "square"),
+    ("\\\\\\", "\\", 0.25, "^", "triangle-up"),
+    ("...", ".", 0.25, "D", "diamond"),
+    ("---", "-", 0.25, "v", "triangle-down"),
+    ("|||", "|", 0.25, "P", "cross"),
+    ("+++", "+", 0.25, "*", "star"),
+    ("ooo", "/", 0.6, "X", "x"),
+    ("**", "\\", 0.6, "p", "pentagon"),
+    ("O.", "-", 0.6, "h", "hexagon"),
 )
 FAILED_COLOR = "#cccccc"
 FAILED_HATCH = "xx"  # matplotlib
@@ -87,6 +92,9 @@ PAPER2_LOADS: dict[str, tuple[str, str, str, tuple[int, int, int] | None]] = {
 PAPER2_TABLES: dict[str, int] = {"constant": 1, "concurrent": 2}
 
 SMOKE_SCENARIOS: tuple[str, ...] = ("smoke_hello", "smoke_get")
+# The synthetic capacity scenarios of `python -m reports demo` (reports/synthetic_capacity.py):
+# an open-loop rate search and a closed-loop connection ladder.
+DEMO_CAPACITY_SCENARIOS: tuple[str, ...] = ("capacity_hello", "capacity_get_ladder")
 
 SCENARIO_ORDER: tuple[str, ...] = (
     *(s for _, s, _, _ in PAPER1_FIGURES),
@@ -101,7 +109,7 @@ STACK_ORDER: tuple[str, ...] = (
 )
 SERVER_ORDER: tuple[str, ...] = (
     "gunicorn_uvicorn", "uvicorn", "gunicorn_gthread", "gunicorn_gevent", "daphne",
-    "flask_dev", "django_dev",
+    "flask_dev", "django_dev", "granian_wsgi", "granian_asgi", "hypercorn",
 )
 
 STATUS_RANK: dict[str, int] = {"ok": 0, "degraded": 1, "failed": 2}
@@ -166,3 +174,34 @@ PAPER2_FILE_NAMES: dict[str, str] = {
 # How a failed request is written in a paper-2 export: "blank" (no time; averages skip it) or
 # "zero" (0 s, the paper's own convention, which counts a failure as the fastest request).
 PAPER2_FAILURES: tuple[str, ...] = ("blank", "zero")
+
+# -- capacity curves (reports/capacity.py; the cell format: docs/results.md, "Capacity cells") ---
+CAPACITY_KIND = "capacity"  # summary.json "kind" of a capacity cell
+# A search that stopped for these reasons measured a lower bound of the server's capacity, not
+# the capacity: "≥ X" with this label, left out of the interval.
+CAPACITY_LOWER_BOUNDS: dict[str, str] = {"client": "client-bound", "max_rate": "max_rate reached",
+                                         "time_budget": "time budget"}
+# A closed ladder's knee: the level after which goodput grows by less than this fraction to the
+# next level while p99 still grows.
+KNEE_MIN_GROWTH = 0.05
+# The server monitor must cover at least this share of the cost step's window.
+MONITOR_MIN_COVERAGE = 0.9
+# report/capacity.csv: one row per variant x scenario x repetition (the contract columns first).
+CAPACITY_COLUMNS: tuple[str, ...] = (
+    "variant", "scenario", "rep", "max_rate_rps", "limited_by", "slo_p99_ms", "cost_cpu_s_per_1k",
+    "peak_rss_mib",
+)
+CAPACITY_EXTRA_COLUMNS: tuple[str, ...] = (
+    "stack", "server", "mode", "in_interval", "limit_note", "max_error_rate", "cost_rate_rps",
+    "cost_passed", "cost_successes", "cost_cpu_s", "monitor_coverage", "knee_offered_rps",
+    "knee_concurrency", "knee_reached", "knee_goodput_rps", "knee_p99_ms", "peak_goodput_rps",
+    "steps", "status",
+)
+# report/capacity_steps.csv: every step of every capacity cell (a step's keys, in the order of
+# the cell's steps.csv), then extras.
+CAPACITY_STEP_COLUMNS: tuple[str, ...] = (
+    "variant", "scenario", "rep", "index", "phase", "offered_rps", "concurrency", "start_ns",
+    "end_ns", "requests", "errors", "error_rate", "achieved_rps", "attempted_rps", "p50_ms",
+    "p99_ms", "client_cpu_pct", "send_lateness_p99_ms", "passed", "reason",
+)
+CAPACITY_STEP_EXTRA_COLUMNS: tuple[str, ...] = ("stack", "server", "mode", "knee")

@@ -5,13 +5,13 @@ With the figures come interactive versions of the main ones, drawn in the browse
 ``plotly.min.js`` (the plotly package's own bundle, written once next to index.html: nothing is
 loaded from the network): per scenario, goodput and latency bars (hover: variant, scenario,
 value, CI; buttons switch the measure; the legend toggles frameworks), throughput versus latency
-and the latency percentile spectra (the legend toggles variants). Their data are the Analysis'
-frames, formatted here; the static PNGs stay, as the fallback."""
+and the latency percentile spectra (the legend toggles variants), and per capacity scenario its
+curves (``reports.html_capacity``). Their data are the Analysis' frames, formatted here; the
+static PNGs stay, as the fallback."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,10 +21,11 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from reports import sections, tables
+from reports import capacity_sections, html_capacity, sections, tables
+from reports import plotly_kit as pk
 from reports.constants import FAILED_COLOR, FAILED_PATTERN, PLOTLY_JS
 from reports.method import METHOD_NOTES
-from reports.sections import NINES, Figure, VariantStyle, is_wide, nines, variant_styles
+from reports.sections import NINES, Figure, VariantStyle, nines, variant_styles
 
 if TYPE_CHECKING:
     from reports.analysis import Analysis
@@ -35,10 +36,12 @@ SECTIONS = (("paper1", "Paper 1 view — Bednarz & Miłosz (throughput and mean 
             ("latency", "Latency distribution (p50 … p99.99)"),
             ("throughput_latency", "Throughput versus latency"),
             ("resources", "Resources over time"),
-            ("efficiency", "Efficiency"))
+            ("efficiency", "Efficiency"),
+            ("capacity", "Capacity — maximum sustainable rate, curves, cost per request"))
 # The static figure each interactive one stands for (shown beneath it, folded).
 INTERACTIVE_FOR = {"latency": "latency_percentiles.png",
                    "throughput_latency": "throughput_latency.png"}
+FOLDED_SECTIONS = ("capacity",)  # every static figure there has an interactive one above it
 
 
 def _table(view: tables.View, df: pd.DataFrame) -> dict[str, Any]:
@@ -54,31 +57,19 @@ def _figure_context(fig: Figure, findings: pd.DataFrame) -> dict[str, Any]:
     affected = sections.figure_findings(findings, list(fig.scenarios))
     return {"file": f"figures/{fig.filename}", "title": fig.title, "caption": fig.caption,
             "scenarios": list(fig.scenarios),
-            "folded": fig.filename in INTERACTIVE_FOR.values(),
+            "folded": fig.filename in INTERACTIVE_FOR.values() or fig.section in FOLDED_SECTIONS,
             "warnings": [f"{r.variant} · {r.scenario}{'' if r.rep == 0 else f' · rep {r.rep}'}: "
                          f"{r.message}" for r in affected.itertuples()]}
 
 
 # -- interactive figures (Plotly specs: plain JSON, drawn by plotly.min.js) ------------------------
 
-PLOT_PLACES = ("scenarios", "throughput_latency", "latency")
-FONT = {"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 12}
-CONFIG = {"displaylogo": False, "responsive": True,
-          "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+PLOT_PLACES = ("scenarios", "throughput_latency", "latency", "capacity")
 BAR_PX = 22  # one bar per this many pixels of height
 
 
-def _num(x: object) -> float | None:
-    """A JSON number, or null for NaN / missing."""
-    try:
-        value = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _censored(row: Any) -> bool:
-    return (_num(getattr(row, "censored", 0)) or 0) > 0
+    return (pk.num(getattr(row, "censored", 0)) or 0) > 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,9 +117,9 @@ def _bar_traces(part: pd.DataFrame, measure: Measure, styles: dict[str, VariantS
     traces = []
     for key, rows in groups.items():
         failed = key == "failed"
-        values = [_num(getattr(r, measure.column)) for r in rows]
-        low = [_num(getattr(r, measure.low)) if measure.low else None for r in rows]
-        high = [_num(getattr(r, measure.high)) if measure.high else None for r in rows]
+        values = [pk.num(getattr(r, measure.column)) for r in rows]
+        low = [pk.num(getattr(r, measure.low)) if measure.low else None for r in rows]
+        high = [pk.num(getattr(r, measure.high)) if measure.high else None for r in rows]
         hover = []
         for r, v, lo, hi in zip(rows, values, low, high, strict=True):
             ci = tables.fmt_ci(lo if lo is not None else math.nan,
@@ -154,7 +145,9 @@ def _bar_traces(part: pd.DataFrame, measure: Measure, styles: dict[str, VariantS
                        "line": {"color": "#333", "width": 0.6},
                        "pattern": {"shape": [FAILED_PATTERN if failed
                                              else styles[r.variant].pattern for r in rows],
-                                   "fgcolor": "#333", "size": 6, "solidity": 0.25}},
+                                   "fgcolor": "#333", "size": 6,
+                                   "solidity": [0.25 if failed else styles[r.variant].solidity
+                                                for r in rows]}},
             "error_x": {"type": "data", "symmetric": False, "color": "#222", "thickness": 1,
                         "width": 3, "visible": bool(measure.low),
                         "array": [None if failed or v is None or hi is None else hi - v
@@ -194,7 +187,7 @@ def _scenario_bars(summary: pd.DataFrame, scenario: str,
                                                 "better)"}, bars]})
     layout = {
         "height": BAR_PX * len(part) + 150, "margin": {"l": 10, "r": 30, "t": 60, "b": 50},
-        "font": FONT, "barmode": "overlay", "bargap": 0.25, "hovermode": "closest",
+        "font": pk.FONT, "barmode": "overlay", "bargap": 0.25, "hovermode": "closest",
         "yaxis": {"type": "category", "categoryorder": "array", "categoryarray": order,
                   "autorange": "reversed", "automargin": True, "tickfont": {"size": 11}},
         "xaxis": {"title": {"text": buttons[0]["args"][1]["xaxis.title.text"]},
@@ -205,55 +198,7 @@ def _scenario_bars(summary: pd.DataFrame, scenario: str,
                          "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                          "pad": {"b": 8}, "showactive": True}],
     }
-    return {"data": [*traces, *_legend_traces(traces)], "layout": layout, "config": CONFIG}
-
-
-def _grid(n: int, cols: int, row_px: int, titles: Sequence[str],
-          extra: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """A layout of ``n`` panels in ``cols`` columns (Plotly axes with domains) and the
-    (xaxis, yaxis) ids of each panel."""
-    cols = max(1, min(cols, n))
-    rows = math.ceil(n / cols)
-    gap_x, gap_y = 0.07, 0.3 / rows if rows > 1 else 0.0
-    width = (1 - gap_x * (cols - 1)) / cols
-    height = (1 - gap_y * (rows - 1)) / rows
-    layout: dict[str, Any] = {"height": row_px * rows + 120, "font": FONT,
-                              "margin": {"l": 60, "r": 20, "t": 40, "b": 60},
-                              "hovermode": "closest", "annotations": [], **extra}
-    ids = []
-    for i in range(n):
-        r, c = divmod(i, cols)
-        suffix = "" if i == 0 else str(i + 1)
-        x0 = c * (width + gap_x)
-        y1 = 1 - r * (height + gap_y)
-        layout[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "anchor": f"y{suffix}",
-                                    "automargin": True}
-        layout[f"yaxis{suffix}"] = {"domain": [y1 - height, y1], "anchor": f"x{suffix}",
-                                    "automargin": True}
-        layout["annotations"].append({"text": f"<b>{titles[i]}</b>", "showarrow": False,
-                                      "xref": "paper", "yref": "paper", "x": x0 + width / 2,
-                                      "y": y1, "xanchor": "center", "yanchor": "bottom",
-                                      "font": {"size": 12}})
-        ids.append((f"x{suffix}", f"y{suffix}"))
-    return layout, ids
-
-
-def _axis(layout: dict[str, Any], axis_id: str, **props: Any) -> None:
-    layout[f"{axis_id[0]}axis{axis_id[1:]}"].update(props)
-
-
-def _scale(values: np.ndarray) -> dict[str, Any]:
-    """Axis properties: log when the values span more than ``sections.WIDE_RATIO`` (labels at 1,
-    2, 5 per decade over a short span, at decades over a long one), else linear from zero."""
-    if not is_wide(values):
-        return {"type": "linear", "rangemode": "tozero"}
-    v = values[np.isfinite(values) & (values > 0)]
-    return {"type": "log", "dtick": "D2" if math.log10(v.max() / v.min()) <= 2.5 else 1}
-
-
-# The legend of the per-variant figures: beside the plots, a click hides or shows a variant.
-VARIANT_LEGEND: dict[str, Any] = {"legend": {"title": {"text": "variant (click: hide/show)"},
-                                             "x": 1.02, "xanchor": "left", "y": 1}}
+    return {"data": [*traces, *_legend_traces(traces)], "layout": layout, "config": pk.CONFIG}
 
 
 def _throughput_latency(summary: pd.DataFrame, scenarios: Sequence[str],
@@ -262,8 +207,7 @@ def _throughput_latency(summary: pd.DataFrame, scenarios: Sequence[str],
     shown = [s for s in scenarios if (data["scenario"] == s).any()]
     if not shown:
         return None
-    layout, ids = _grid(len(shown), 3, 330, shown,
-                        VARIANT_LEGEND)
+    layout, ids = pk.grid(len(shown), 3, 330, shown, pk.VARIANT_LEGEND)
     traces = []
     legend_done: set[str] = set()
     for scenario, (xid, yid) in zip(shown, ids, strict=True):
@@ -279,12 +223,12 @@ def _throughput_latency(summary: pd.DataFrame, scenarios: Sequence[str],
                 f"p50: {censored}{tables.fmt_num(2)(row.p50_ms)} ms · "
                 f"p99: {censored}{tables.fmt_num(2)(row.p99_ms)} ms",
                 f"status: {row.status}"])
-            p99 = _num(row.p99_ms)
-            p50 = _num(row.p50_ms)
+            p99 = pk.num(row.p99_ms)
+            p50 = pk.num(row.p50_ms)
             traces.append({
                 "type": "scatter", "mode": "markers", "name": row.variant,
                 "legendgroup": row.variant, "showlegend": row.variant not in legend_done,
-                "xaxis": xid, "yaxis": yid, "x": [_num(row.rps_median)], "y": [p50],
+                "xaxis": xid, "yaxis": yid, "x": [pk.num(row.rps_median)], "y": [p50],
                 "marker": {"color": FAILED_COLOR if failed else st.color, "symbol": st.symbol,
                            "size": 9, "line": {"color": "#222", "width": 0.6}},
                 "error_y": {"type": "data", "symmetric": False,
@@ -297,11 +241,11 @@ def _throughput_latency(summary: pd.DataFrame, scenarios: Sequence[str],
         x_values = part["rps_median"].to_numpy(dtype="float64")
         y_values = np.r_[part["p50_ms"].to_numpy(dtype="float64"),
                          part["p99_ms"].to_numpy(dtype="float64")]
-        _axis(layout, xid, **_scale(x_values),
+        pk.axis(layout, xid, **pk.scale(x_values),
               title={"text": "goodput req/s (median)", "font": {"size": 11}})
-        _axis(layout, yid, **_scale(y_values),
+        pk.axis(layout, yid, **pk.scale(y_values),
               title={"text": "ms: marker p50, bar to p99", "font": {"size": 11}})
-    return {"data": traces, "layout": layout, "config": CONFIG}
+    return {"data": traces, "layout": layout, "config": pk.CONFIG}
 
 
 def _percentile_curves(curves: pd.DataFrame, scenarios: Sequence[str], variants: Sequence[str],
@@ -310,9 +254,8 @@ def _percentile_curves(curves: pd.DataFrame, scenarios: Sequence[str], variants:
     shown = [s for s in scenarios if (curves["scenario"] == s).any()]
     if not shown:
         return None
-    layout, ids = _grid(len(shown), 2, 340, shown,
-                        VARIANT_LEGEND)
-    ticks = [_num(t) for t in nines(NINES)]
+    layout, ids = pk.grid(len(shown), 2, 340, shown, pk.VARIANT_LEGEND)
+    ticks = [pk.num(t) for t in nines(NINES)]
     traces = []
     legend_done: set[str] = set()
     for scenario, (xid, yid) in zip(shown, ids, strict=True):
@@ -324,8 +267,8 @@ def _percentile_curves(curves: pd.DataFrame, scenarios: Sequence[str], variants:
                 "type": "scatter", "mode": "lines+markers", "name": variant,
                 "legendgroup": variant, "showlegend": variant not in legend_done,
                 "xaxis": xid, "yaxis": yid,
-                "x": [_num(x) for x in nines(g["percentile"].to_numpy())],
-                "y": [_num(y) for y in g["latency_ms"]],
+                "x": [pk.num(x) for x in nines(g["percentile"].to_numpy())],
+                "y": [pk.num(y) for y in g["latency_ms"]],
                 "line": {"color": st.color, "dash": st.plotly_dash, "width": 1.5},
                 "marker": {"symbol": st.symbol, "size": 6, "color": st.color,
                            "line": {"color": "#222", "width": 0.4}},
@@ -334,40 +277,43 @@ def _percentile_curves(curves: pd.DataFrame, scenarios: Sequence[str], variants:
                               for p, ms in zip(g["percentile"], g["latency_ms"], strict=True)],
                 "hoverinfo": "text"})
             legend_done.add(variant)
-        _axis(layout, xid, tickvals=ticks, ticktext=[f"{p:g}" for p in NINES],
+        pk.axis(layout, xid, tickvals=ticks, ticktext=[f"{p:g}" for p in NINES],
               title={"text": "percentile", "font": {"size": 11}})
-        _axis(layout, yid, **_scale(part["latency_ms"].to_numpy(dtype="float64")),
+        pk.axis(layout, yid, **pk.scale(part["latency_ms"].to_numpy(dtype="float64")),
               title={"text": "latency (ms)", "font": {"size": 11}})
-    return {"data": traces, "layout": layout, "config": CONFIG}
-
-
-def _spec_json(spec: dict[str, Any]) -> str:
-    """A spec as JSON safe inside <script type="application/json">."""
-    text = json.dumps(spec, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return {"data": traces, "layout": layout, "config": pk.CONFIG}
 
 
 def interactive(result: Analysis) -> dict[str, list[dict[str, Any]]]:
     """The interactive figures by place in the page: "scenarios" (one bar chart per scenario),
-    "throughput_latency" and "latency" (one each)."""
+    "throughput_latency" and "latency" (one each), "capacity" (one per capacity scenario)."""
     styles = variant_styles(result.variants, result.summary)
     out: dict[str, list[dict[str, Any]]] = {place: [] for place in PLOT_PLACES}
     for scenario in result.scenarios:
         if (result.summary["scenario"] == scenario).any():
-            out["scenarios"].append({"title": scenario,
-                                     "spec": _spec_json(_scenario_bars(result.summary, scenario,
-                                                                       styles))})
+            spec = _scenario_bars(result.summary, scenario, styles)
+            out["scenarios"].append({"title": scenario, "spec": pk.spec_json(spec)})
     spec = _throughput_latency(result.summary, result.scenarios, styles)
     if spec:
         out["throughput_latency"].append({"title": "Throughput versus latency (interactive)",
-                                          "spec": _spec_json(spec)})
+                                          "spec": pk.spec_json(spec)})
     spec = _percentile_curves(result.curves, result.scenarios, result.variants, styles)
     if spec:
         out["latency"].append({"title": "Latency percentile spectrum (interactive)",
-                               "spec": _spec_json(spec)})
+                               "spec": pk.spec_json(spec)})
+    cap = result.capacity
+    out["capacity"] = html_capacity.capacity_plots(cap.curves, cap.scenarios, cap.modes,
+                                                   result.variants, styles)
     for i, plot in enumerate(p for plots in out.values() for p in plots):
         plot["id"] = f"plot-{i}"
     return out
+
+
+def _capacity(result: Analysis) -> list[dict[str, Any]]:
+    """The capacity tables (none without capacity cells): heading, note, table."""
+    cap = result.capacity
+    return [{"heading": t.heading, "note": t.note, "table": _table(t.view, t.frame)}
+            for t in capacity_sections.capacity_tables(cap.max_rate, cap.knees, cap.cost)]
 
 
 def context(result: Analysis, figures: Sequence[Figure]) -> dict[str, Any]:
@@ -398,6 +344,8 @@ def context(result: Analysis, figures: Sequence[Figure]) -> dict[str, Any]:
         "summary_note": sections.SUMMARY_NOTE, "comparison_note": sections.COMPARISON_NOTE,
         "paper2_note": sections.PAPER2_NOTE,
         "efficiency": _table(tables.EFFICIENCY_VIEW, result.efficiency),
+        "capacity": _capacity(result),
+        "capacity_note": capacity_sections.CAPACITY_NOTE,
         "sections": [(key, title, by_section.get(key, [])) for key, title in SECTIONS],
         "plots": plots,
         "plot_count": sum(len(p) for p in plots.values()),

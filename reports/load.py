@@ -8,7 +8,11 @@ Nothing here computes a statistic; it only reads, types and aligns the data:
   (a lower bound of its latency); ``latency_ms`` is NaN for every other failure, which is counted
   but never a latency sample;
 * ``monitors`` one row per monitor sample:
-  ``cell_id, side, t_s, scope, pid, cpu_percent, rss_bytes``.
+  ``cell_id, side, t_s, ts_ns, scope, pid, cpu_percent, rss_bytes`` (``ts_ns``: the sample's
+  epoch time, to place it in a step's window ``[start_ns, end_ns)``).
+
+A capacity cell (``"kind": "capacity"`` in its summary.json) keeps its ``capacity`` object (the
+search, its steps) in ``cells``; ``reports.capacity`` reads it.
 
 ``t_s`` is seconds since the repetition's start (``started_ns``, else its first request).
 """
@@ -165,6 +169,9 @@ def _cell_row(cell_id: int, variant: str, scenario: str, rep: int, folder: Path,
         "warnings": [str(w) for w in (s.get("warnings") or [])],
         "status": s.get("status") if s.get("status") in ("ok", "degraded", "failed") else None,
         "has_summary": summary is not None,
+        "kind": s.get("kind") if isinstance(s.get("kind"), str) else None,
+        "capacity": s.get("capacity") if isinstance(s.get("capacity"), dict) else None,
+        "has_steps_csv": (folder / "steps.csv").is_file(),
     }
 
 
@@ -244,7 +251,7 @@ def load_run(run_dir: Path | str) -> Run:
                 mon_frames.append(pd.DataFrame({
                     "cell_id": np.int32(cell_id), "side": side,
                     "t_s": (mon["ts_ns"].to_numpy() - origin) / 1e9,
-                    "scope": mon["scope"].astype(str).to_numpy(),
+                    "ts_ns": mon["ts_ns"].to_numpy(), "scope": mon["scope"].astype(str).to_numpy(),
                     "pid": mon["pid"].to_numpy(), "cpu_percent": mon["cpu_percent"].to_numpy(),
                     "rss_bytes": mon["rss_bytes"].to_numpy()}))
         row["problems"] = cell_problems
@@ -259,5 +266,5 @@ def load_run(run_dir: Path | str) -> Run:
          "t_s": pd.Series(dtype="float64"), "latency_ms": pd.Series(dtype="float64"),
          "ok": pd.Series(dtype="bool"), "censored": pd.Series(dtype="bool")}))
     monitors = (pd.concat(mon_frames, ignore_index=True) if mon_frames else pd.DataFrame(
-        columns=["cell_id", "side", "t_s", "scope", "pid", "cpu_percent", "rss_bytes"]))
+        columns=["cell_id", "side", "t_s", "ts_ns", "scope", "pid", "cpu_percent", "rss_bytes"]))
     return Run(run_dir, meta, cells, requests, monitors, problems)

@@ -1,5 +1,6 @@
-"""Renderers for report/summary.csv, report/comparisons.csv and report/tables.md: they format
-what the ``Analysis`` holds (via ``reports.sections``) and write files."""
+"""Renderers for report/summary.csv, comparisons.csv, reproduction.csv, capacity.csv,
+capacity_steps.csv and tables.md: they format what the ``Analysis`` holds (via
+``reports.sections`` and ``reports.capacity_sections``) and write files."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from reports import sections, tables
+from reports import capacity_sections, sections, tables
 from reports.constants import (
+    CAPACITY_COLUMNS,
+    CAPACITY_EXTRA_COLUMNS,
+    CAPACITY_STEP_COLUMNS,
+    CAPACITY_STEP_EXTRA_COLUMNS,
     COMPARISON_COLUMNS,
     COMPARISON_EXTRA_COLUMNS,
     REPRODUCTION_COLUMNS,
@@ -38,6 +43,25 @@ def write_comparisons_csv(comparisons: pd.DataFrame, path: Path) -> None:
 def write_reproduction_csv(reproduction: pd.DataFrame, path: Path) -> None:
     reproduction[[*REPRODUCTION_COLUMNS, *REPRODUCTION_EXTRA_COLUMNS]].to_csv(
         path, index=False, float_format="%.6g")
+
+
+CAPACITY_FILES = ("capacity.csv", "capacity_steps.csv")
+
+
+def write_capacity_csvs(reps: pd.DataFrame, steps: pd.DataFrame, out: Path) -> list[Path]:
+    """report/capacity.csv (one row per capacity repetition) and report/capacity_steps.csv
+    (every step of every capacity cell); none, and any earlier ones removed, without capacity
+    cells."""
+    paths = [out / name for name in CAPACITY_FILES]
+    if reps.empty:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        return []
+    reps[[*CAPACITY_COLUMNS, *CAPACITY_EXTRA_COLUMNS]].to_csv(paths[0], index=False,
+                                                                float_format="%.6g")
+    steps[[*CAPACITY_STEP_COLUMNS, *CAPACITY_STEP_EXTRA_COLUMNS]].to_csv(
+        paths[1], index=False, float_format="%.6g")
+    return paths
 
 
 def reproduction_md(reproduction: pd.DataFrame) -> list[str]:
@@ -83,6 +107,9 @@ def tables_md(result: Analysis, figures: Sequence[Figure] = ()) -> str:
         for heading, part in pw:
             lines += [f"### {heading}", "", tables.COMPARISON_VIEW.markdown(part)]
     lines += ["## Efficiency", "", tables.EFFICIENCY_VIEW.markdown(result.efficiency)]
+    cap = result.capacity
+    lines += capacity_sections.capacity_markdown(
+        capacity_sections.capacity_tables(cap.max_rate, cap.knees, cap.cost))
     if figures:
         lines += ["## Figures", ""]
         lines += [f"- [{f.title}](figures/{f.filename})" for f in figures]

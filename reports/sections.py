@@ -51,6 +51,7 @@ class VariantStyle:
     plotly_dash: str
     hatch: str  # matplotlib hatch
     pattern: str  # Plotly pattern shape
+    solidity: float  # Plotly pattern solidity
     marker: str  # matplotlib marker
     symbol: str  # Plotly marker symbol
 
@@ -97,11 +98,12 @@ def variant_styles(variants: Sequence[str], summary: pd.DataFrame) -> dict[str, 
     out = {}
     for variant, (stack, server) in parts.items():
         shade, dash, plotly_dash = STACK_SHADES[within[stack] % len(STACK_SHADES)]
-        hatch, pattern, marker, symbol = SERVER_STYLES[servers[server] % len(SERVER_STYLES)]
+        hatch, pattern, solidity, marker, symbol = SERVER_STYLES[servers[server]
+                                                                  % len(SERVER_STYLES)]
         out[variant] = VariantStyle(
             variant=variant, stack=stack, server=server, framework=framework_of(stack),
             color=_shade(hue[framework_of(stack)], shade), dash=dash, plotly_dash=plotly_dash,
-            hatch=hatch, pattern=pattern, marker=marker, symbol=symbol)
+            hatch=hatch, pattern=pattern, solidity=solidity, marker=marker, symbol=symbol)
     return out
 
 

@@ -1,10 +1,11 @@
 """The interactive figures of index.html render in a real browser, offline.
 
-A synthetic report (``python -m reports demo``) is opened from disk in headless Chromium with
-every network route closed: Plotly (report/plotly.min.js, written once by the build) must draw
-every figure (the DOM then holds Plotly's "main-svg" and "plot-container" elements), nothing may
-come from anywhere but the report folder, and the browser console must stay silent (no error,
-no uncaught exception). A probe page first proves that this console check sees errors at all.
+A synthetic report (``python -m reports demo``, capacity curves included) is opened from disk
+in headless Chromium with every network route closed: Plotly (report/plotly.min.js, written once
+by the build) must draw every figure (the DOM then holds Plotly's "main-svg" and
+"plot-container" elements), nothing may come from anywhere but the report folder, and the
+browser console must stay silent (no error, no uncaught exception). A probe page first proves
+that this console check sees errors at all.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from reports.cli import main
 from reports.constants import PLOTLY_JS
 
 SCENARIOS = "p1_hello,p1_get,p2_get_rate200"
+CAPACITY = "capacity_hello,capacity_get_ladder"  # a rate search and a connection ladder
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"),
                              shutil.which("chromium-browser")) if p and Path(p).is_file()), None)
 # Headless, no GPU, console to stderr; every connection goes to a closed local port and every
@@ -55,7 +57,7 @@ def _console(stderr: str) -> list[str]:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = tmp_path_factory.mktemp("browser") / "demo"
-    assert main(["demo", str(run), "--scenarios", SCENARIOS, "--reps", "2",
+    assert main(["demo", str(run), "--scenarios", f"{SCENARIOS},{CAPACITY}", "--reps", "2",
                  "--requests", "300"]) == 0
     return run / "report"
 
@@ -94,7 +96,9 @@ def test_every_interactive_figure_is_drawn_offline_without_console_errors(
     dom, stderr = opened
     html = (report / "index.html").read_text(encoding="utf-8")
     specs = len(re.findall(r'<script type="application/json" id="plot-\d+-spec">', html))
-    assert specs == len(SCENARIOS.split(",")) + 2  # per-scenario bars, scatter, percentile curves
+    # per-scenario bars, scatter, percentile curves, one capacity figure per capacity scenario
+    assert specs == len(SCENARIOS.split(",")) + 2 + len(CAPACITY.split(","))
+    assert html.count('<h2 id="capacity">') == 1
     assert f'data-plots="{specs}"' in dom and f'data-plots-drawn="{specs}"' in dom
     assert 'data-plots-failed="0"' in dom
     # Plotly's own elements: the JavaScript ran and drew every figure

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure as MplFigure
@@ -24,6 +25,8 @@ from reports.constants import (
     FRAMEWORK_COLORS,
     PLOTLY_JS,
     SERVER_ORDER,
+    SERVER_STYLES,
+    STACK_ORDER,
 )
 from reports.load import load_run
 from reports.sections import NINES, nines, variant_styles
@@ -61,30 +64,35 @@ def _strict(text: str) -> Any:
 
 # -- one style per variant ------------------------------------------------------------------------
 
-ALL = [f"{stack}-{server}" for stack, servers in {
-    "flask_sqlite3": ("flask_dev", "gunicorn_gthread", "gunicorn_gevent"),
-    "flask_sqlalchemy": ("flask_dev", "gunicorn_gthread", "gunicorn_gevent"),
-    "fastapi_sqlite3": ("uvicorn", "gunicorn_uvicorn", "daphne"),
-    "fastapi_sqlmodel": ("uvicorn", "gunicorn_uvicorn", "daphne"),
-    "django_drf": ("django_dev", "gunicorn_gthread", "gunicorn_gevent", "uvicorn",
-                   "gunicorn_uvicorn", "daphne")}.items() for server in servers]
+MATRIX = yaml.safe_load((Path(__file__).resolve().parents[2] / "roles/fwbench/defaults/main.yml")
+                        .read_text(encoding="utf-8"))
+ALL = [f"{stack}-{server}" for stack, spec in MATRIX["fwbench_stacks"].items()
+       for server in spec["servers"]]  # every variant of the matrix
+
+
+def test_every_server_and_stack_of_the_matrix_has_its_place_in_the_report():
+    assert set(MATRIX["fwbench_servers"]) == set(SERVER_ORDER)
+    assert set(MATRIX["fwbench_stacks"]) == set(STACK_ORDER)
+    assert len(SERVER_STYLES) >= len(SERVER_ORDER)  # no two known servers share a style
 
 
 def test_one_hue_per_framework_one_hatch_and_marker_per_server():
     import pandas as pd
 
     styles = variant_styles(ALL, pd.DataFrame())
-    assert len(styles) == 18
+    assert len(styles) == len(ALL) == 27
     for framework, color in FRAMEWORK_COLORS.items():  # each framework's first stack: its hue
         assert color.lower() in {s.color for s in styles.values() if s.framework == framework}
     by_stack = {s.stack: s.color for s in styles.values()}
     assert len(set(by_stack.values())) == len(by_stack)  # stacks told apart by shade
     for server in SERVER_ORDER:
-        mine = {(s.hatch, s.pattern, s.marker, s.symbol) for s in styles.values()
+        mine = {(s.hatch, s.pattern, s.solidity, s.marker, s.symbol) for s in styles.values()
                 if s.server == server}
         assert len(mine) == 1, server  # the same on every stack
-    per_server = {s.server: (s.hatch, s.pattern, s.marker, s.symbol) for s in styles.values()}
-    for i in range(4):
+    per_server = {s.server: (s.hatch, (s.pattern, s.solidity), s.marker, s.symbol)
+                  for s in styles.values()}
+    assert set(per_server) == set(SERVER_ORDER)
+    for i in range(4):  # hatch, Plotly pattern (shape and solidity), marker, symbol
         assert len({v[i] for v in per_server.values()}) == len(SERVER_ORDER)
     assert FAILED_HATCH not in {s.hatch for s in styles.values()}
     assert FAILED_PATTERN not in {s.pattern for s in styles.values()}
