@@ -5,7 +5,7 @@ workers x 2 threads, freshly seeded database), fires the cases below at it, stop
 and prints the cases tried and the failures per variant and per stack. Exit status 1 if any case
 failed. Not collected by pytest; run it from the repository root:
 
-    .venv/bin/python tests/contract/battery.py                  # all 18 variants
+    .venv/bin/python tests/contract/battery.py                  # every variant of the matrix
     .venv/bin/python tests/contract/battery.py --pairs 100 --variants django_drf-daphne,...
     .venv/bin/python tests/contract/battery.py --json battery.json
 

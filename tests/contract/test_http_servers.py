@@ -3,6 +3,8 @@
 For each variant of the matrix (roles/fwbench/defaults/main.yml): seed a database, start the
 variant's own command on 127.0.0.1 (a free port, 2 workers x 2 threads), wait for /healthz, run
 test_contract.py against it in a subprocess (FWBENCH_CONTRACT_URL), stop the server by its PID.
+The servers are this interpreter's; FWBENCH_CONTRACT_VERSIONS=paper renders the commands for the
+paper version set, for a run from a venv of requirements/server-paper.txt.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ SEED_ITEMS = 1500
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 15
 SUITE_TIMEOUT_S = 900
+# The version set whose flags the commands get: "current" (this venv, requirements/controller.txt,
+# holds server.txt's pins), or "paper" when the suite runs from a venv of server-paper.txt.
+VERSION_SET = os.environ.get("FWBENCH_CONTRACT_VERSIONS", "current")
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def version_set_values(name: str = VERSION_SET) -> dict[str, str]:
+    """The placeholders a version set fills in ({gunicorn_flags}, {uvicorn_worker_class}, ...):
+    every key but its lock file, as the app_server role passes them."""
+    return {key: value for key, value in MATRIX_DATA["fwbench_version_sets"][name].items()
+            if key != "lock"}
+
+
 def render_command(variant: Variant, port: int) -> list[str]:
     bin_dir = Path(sys.executable).parent
     text = variant.command.format(
@@ -88,7 +100,7 @@ def render_command(variant: Variant, port: int) -> list[str]:
         port=port,
         workers=WORKERS,
         threads=THREADS,
-        gunicorn_flags=MATRIX_DATA["fwbench_version_sets"]["current"]["gunicorn_flags"],
+        **version_set_values(),
     )
     return shlex.split(text)
 

@@ -3,8 +3,9 @@ checked, as drawn, for overlapping tick labels, labels cut off at the figure's e
 over data, and empty panels.
 
 The run has 45 variants (5 stacks x 9 servers: every server of the matrix but Django's dev server,
-the lab's long names) and one variant that failed everywhere, on the tenth server, over paper-1 scenarios (throughput and mean time), a paper-2 load with POST only (no
-GET panel may be drawn) and one with both methods."""
+the lab's long names) and one variant, on the tenth server, that failed everywhere, over paper-1
+scenarios (throughput and mean time), a paper-2 load with POST only (no GET panel may be drawn)
+and one with both methods."""
 
 from __future__ import annotations
 

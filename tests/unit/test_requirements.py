@@ -54,12 +54,12 @@ def test_paper_set_pins_paper_ones_table_2():
     assert {k: paper[k] for k in table_2} == table_2
     top_level = {"fastapi", "uvicorn", "uvloop", "httptools", "flask", "flask-sqlalchemy",
                  "sqlalchemy", "sqlmodel", "django", "djangorestframework", "gunicorn", "gevent",
-                 "daphne", "psutil"}
+                 "daphne", "granian", "hypercorn", "psutil"}
     assert top_level <= set(paper) and top_level <= set(pins("server"))
 
 
 # Newer releases of these dropped Python 3.10; server-py310.txt holds the newest that support it.
-PY310_BACKPORTS = {"exceptiongroup", "tomli"}  # pulled in on 3.10 only
+PY310_BACKPORTS = {"exceptiongroup", "taskgroup", "tomli"}  # pulled in on 3.10 only
 
 
 def test_py310_variant_is_the_current_set_where_it_can_be():
