@@ -471,6 +471,31 @@ def test_procedure_paper1_runs_one_session_on_one_growing_database(run_dir: Path
     assert bad.returncode != 0 and "runs paper 1's scenarios in the paper's order" in bad.stdout
 
 
+def test_capacity_cell_searches_the_variant_and_the_report_draws_it(run_dir: Path):
+    run_id = f"{run_dir.name}-capacity"
+    result = playbook("bench.yml", "--skip-tags", "lab,install,configure", "-e", "profile=capacity",
+                      "-e", f"variants={SMOKE_VARIANT}", "-e", "scenarios=capacity_hello",
+                      "-e", "repetitions=1", "-e", "scale=0.3", "-e", f"run_id={run_id}",
+                      "-e", "allow_failed=true")
+    assert_ok(result)
+    cell = REPO / "results" / run_id / "cells" / SMOKE_VARIANT / "capacity_hello" / "rep-1"
+    summary = json.loads((cell / "summary.json").read_text())
+    capacity = summary["capacity"]
+    steps = read_rows(cell / "steps.csv")
+    print(f"\ncapacity of {SMOKE_VARIANT} on hello in the lab: {capacity['max_rate_rps']} req/s "
+          f"at p99 <= {capacity['slo_p99_ms']} ms, limited by {capacity['limited_by']} "
+          f"({capacity['limit_note']}); {len(steps)} steps")
+    assert summary["kind"] == "capacity" and len(steps) == len(capacity["steps"]) >= 2
+    assert steps[0]["phase"] == "cost" and float(steps[0]["offered_rps"]) == 50.0
+    assert capacity["limited_by"] in {"server", "client", "max_rate", "time_budget", "none_passed"}
+    assert (capacity["max_rate_rps"] is None) == (capacity["limited_by"] == "none_passed")
+    report = REPO / "results" / run_id / "report"
+    rows = read_rows(report / "capacity.csv")
+    assert [r["variant"] for r in rows] == [SMOKE_VARIANT]
+    assert rows[0]["limited_by"] == capacity["limited_by"]
+    assert "Capacity" in (report / "index.html").read_text()
+
+
 def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
     # Runs last: it swaps the server's venv to paper 1's Table 2 versions.
     variants = "fastapi_sqlite3-gunicorn_uvicorn,django_drf-gunicorn_gthread"
