@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "with the differences when not)")
     rc.add_argument("--run-dir", required=True)
     rc.add_argument("--plan", required=True, help="JSON: scale, versions, variants, scenarios, "
-                                                  "seed")
+                                                  "seed, add_warmup, procedure, database")
 
     sc = sub.add_parser("scenarios", help="list scenarios and their key parameters as JSON")
     sc.add_argument("--scale", type=_positive(float, 1.0), default=1.0,

@@ -13,7 +13,7 @@ from typing import Any
 
 # What defines a cell's measurement (repetitions may grow: more cells of the same kind).
 RESUME_KEYS: tuple[str, ...] = ("scale", "versions", "variants", "scenarios", "seed",
-                                "add_warmup", "procedure")
+                                "add_warmup", "procedure", "database")
 
 
 def _norm(key: str, value: object) -> object:
@@ -23,6 +23,8 @@ def _norm(key: str, value: object) -> object:
         return str(value).lower() in ("true", "1", "yes")  # absent (older runs): no warm-up added
     if key == "procedure":
         return value or "isolated"  # absent (older runs): isolated cells
+    if key == "database":
+        return value or "sqlite"  # absent (older runs): SQLite
     if key == "scale":
         try:
             return float(value)  # type: ignore[arg-type]

@@ -85,6 +85,7 @@ PLAN = {"scale": 0.2, "versions": "current", "variants": ["x-1", "y-2"], "scenar
     ({"scale": 1.0}, "scale"), ({"versions": "paper"}, "versions"),
     ({"variants": ["x-1"]}, "variants"), ({"scenarios": ["p1_get", "p1_hello"]}, "scenarios"),
     ({"seed": "7"}, "seed"), ({"procedure": "paper1"}, "procedure"),
+    ({"database": "postgresql"}, "database"),
 ])
 def test_a_resume_with_other_settings_is_refused_with_the_difference(tmp_path, change, named):
     (tmp_path / "run.json").write_text(json.dumps({"parameters": {**PLAN, "repetitions": 1}}))
@@ -100,6 +101,12 @@ def test_a_run_from_before_procedures_resumes_as_isolated_cells(tmp_path):
     (tmp_path / "run.json").write_text(json.dumps({"parameters": {**PLAN, "repetitions": 1}}))
     assert resume.check(tmp_path, {**PLAN, "procedure": "isolated"}) == []
     assert resume.check(tmp_path, {**PLAN, "procedure": "paper1"}) != []
+
+
+def test_a_run_from_before_databases_resumes_only_on_sqlite(tmp_path):
+    (tmp_path / "run.json").write_text(json.dumps({"parameters": {**PLAN, "repetitions": 1}}))
+    assert resume.check(tmp_path, {**PLAN, "database": "sqlite"}) == []
+    assert resume.check(tmp_path, {**PLAN, "database": "postgresql"})[0].startswith("database:")
 
 
 def test_an_unreadable_run_json_is_named(tmp_path):

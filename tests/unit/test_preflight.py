@@ -41,6 +41,7 @@ def assert_stopped_in_preflight(result: subprocess.CompletedProcess[str], messag
     ("run_id=../escape", "run_id letters, digits"),
     ("versions=2019", "Unknown version set '2019'. Valid version sets: current, paper."),
     ("procedure=fast", "Unknown procedure 'fast'. Valid procedures: isolated, paper1."),
+    ("database=mysql", "Unknown database 'mysql'. Valid databases: sqlite, postgresql."),
 ])
 def test_bad_option_stops_before_any_host(option: str, message: str):
     assert_stopped_in_preflight(bench("-e", option), message)
@@ -62,6 +63,28 @@ def test_inventory_without_a_client_stops_before_any_host(tmp_path: Path):
                          "        only: {ansible_host: 192.0.2.1}\n")
     result = bench(inventory=inventory)
     assert_stopped_in_preflight(result, "needs exactly one host in group 'servers' and at least")
+
+
+def test_postgresql_without_a_database_host_stops_before_any_host(tmp_path: Path):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  children:\n"
+                         "    servers: {hosts: {server: {ansible_host: 192.0.2.1}}}\n"
+                         "    clients: {hosts: {client: {ansible_host: 192.0.2.2}}}\n")
+    result = bench("-e", "database=postgresql", inventory=inventory)
+    assert_stopped_in_preflight(result, "database=postgresql needs exactly one host in the "
+                                        "inventory group 'databases'")
+    assert "Add the PostgreSQL host to the group 'databases'" in result.stdout
+
+
+def test_lab_clients_keep_clear_of_the_database_address(tmp_path: Path):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        "all:\n  children:\n    lab:\n      children:\n"
+        "        servers: {hosts: {server: {ansible_host: 198.18.0.10}}}\n"
+        "        clients: {hosts: {client: {ansible_host: 198.18.0.11}}}\n"
+        "        databases: {hosts: {db: {ansible_host: 198.18.0.13}}}\n")
+    result = bench("-e", "lab_clients=4", inventory=inventory)
+    assert_stopped_in_preflight(result, "but 198.18.0.13 is taken by another host")
 
 
 def test_lab_host_outside_the_benchmark_range_stops_the_lab_play(tmp_path: Path):
