@@ -125,6 +125,14 @@ SUMMARY_EXTRA_COLUMNS: tuple[str, ...] = (
     "rep_mean_cv", "requests_per_cpu_s", "warnings",
 )
 
+# Every exported CSV ends with the run's database kind (run.json "database"), so that two runs'
+# exports can be put together without mixing them; PostgreSQL runs (a database host of its own)
+# then add the database host's resources (monitor-db.csv). SQLite runs have no such columns.
+DATABASE_COLUMN = "database"
+DB_SUMMARY_COLUMNS: tuple[str, ...] = (
+    "db_cpu_s_per_1k", "db_peak_rss_mib", "requests_per_total_cpu_s",
+)
+
 # report/comparisons.csv: one row per compared pair of variants within a scenario.
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "scenario", "variant_a", "variant_b", "ratio", "ci95_low", "ci95_high", "p_adjusted",
@@ -205,3 +213,9 @@ CAPACITY_STEP_COLUMNS: tuple[str, ...] = (
     "p99_ms", "client_cpu_pct", "send_lateness_p99_ms", "passed", "reason",
 )
 CAPACITY_STEP_EXTRA_COLUMNS: tuple[str, ...] = ("stack", "server", "mode", "knee")
+# capacity.csv of a PostgreSQL run, after ``database``: the database host's cost in the cost
+# step's window, and the requests per CPU-second of server and database together.
+CAPACITY_DB_COLUMNS: tuple[str, ...] = (
+    "db_cost_cpu_s_per_1k", "db_peak_rss_mib", "cost_requests_per_total_cpu_s", "db_cost_cpu_s",
+    "db_monitor_coverage",
+)

@@ -9,7 +9,11 @@ Nothing here computes a statistic; it only reads, types and aligns the data:
   but never a latency sample;
 * ``monitors`` one row per monitor sample:
   ``cell_id, side, t_s, ts_ns, scope, pid, cpu_percent, rss_bytes`` (``ts_ns``: the sample's
-  epoch time, to place it in a step's window ``[start_ns, end_ns)``).
+  epoch time, to place it in a step's window ``[start_ns, end_ns)``; ``side``: ``server``,
+  ``client`` or ``db``, the database host of a PostgreSQL run).
+
+A cell of a PostgreSQL run also says whether it has its ``monitor-db.csv`` (``has_db_monitor``)
+and holds the reset of the database before it (``db_reset``: database.json, or None).
 
 A capacity cell (``"kind": "capacity"`` in its summary.json) keeps its ``capacity`` object (the
 search, its steps) in ``cells``; ``reports.capacity`` reads it.
@@ -33,7 +37,10 @@ from client.results import summary_problems
 
 REQUEST_COLUMNS = ("seq", "scheduled_ns", "sent_ns", "done_ns", "error")  # read; others ignored
 MONITOR_COLUMNS = ("ts_ns", "scope", "pid", "cpu_percent", "rss_bytes")
-MONITOR_SIDES = {"server": "monitor-server.csv", "client": "monitor-client.csv"}
+# side -> file; "db": the database server's process tree on its own host (PostgreSQL runs)
+MONITOR_SIDES = {"server": "monitor-server.csv", "client": "monitor-client.csv",
+                 "db": "monitor-db.csv"}
+DATABASE_RESET = "database.json"  # PostgreSQL runs: the reset of the database before the cell
 _REP_DIR = re.compile(r"^rep-(\d+)$")
 
 
@@ -242,10 +249,13 @@ def load_run(run_dir: Path | str) -> Run:
         row["last_done_ns"] = int(raw["done_ns"].max()) if raw["done_ns"].notna().any() else None
         if len(raw) and t0 is not None:
             req_frames.append(_requests_frame(cell_id, raw, t0))
+        row["has_db_monitor"] = False
         for side, name in MONITOR_SIDES.items():
             mon, m_problem = read_monitor(folder / name)
             if m_problem:
                 cell_problems.append(m_problem)
+            if side == "db":
+                row["has_db_monitor"] = mon is not None and bool(len(mon))
             if mon is not None and len(mon):
                 origin = t0 if t0 is not None else int(mon["ts_ns"].min())
                 mon_frames.append(pd.DataFrame({
@@ -254,6 +264,10 @@ def load_run(run_dir: Path | str) -> Run:
                     "ts_ns": mon["ts_ns"].to_numpy(), "scope": mon["scope"].astype(str).to_numpy(),
                     "pid": mon["pid"].to_numpy(), "cpu_percent": mon["cpu_percent"].to_numpy(),
                     "rss_bytes": mon["rss_bytes"].to_numpy()}))
+        reset, reset_problem = _read_json(folder / DATABASE_RESET)
+        if reset_problem and (folder / DATABASE_RESET).exists():
+            cell_problems.append(reset_problem)
+        row["db_reset"] = reset
         row["problems"] = cell_problems
         rows.append(row)
 

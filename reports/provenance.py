@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from reports.database import Database, database_facts, database_of
+
 HOST_FACTS = ("cpu", "cores", "memory", "kernel", "os", "python", "virtualization",
               "cpu_governor", "somaxconn")
 VARIANT_FIELDS = ("stack", "server", "workers", "threads", "processes", "worker_class",
@@ -105,9 +107,13 @@ class Provenance:
     variants: pd.DataFrame
     packages: dict[str, list[str]]
     not_parallel: list[str]
+    database: Database
+    database_facts: list[tuple[str, str]]
 
 
 def provenance(meta: dict[str, Any]) -> Provenance:
+    database = database_of(meta)
     return Provenance(facts=run_facts(meta), hosts=hosts_table(meta),
                       variants=variants_table(meta), packages=packages(meta),
-                      not_parallel=not_parallel(meta))
+                      not_parallel=not_parallel(meta), database=database,
+                      database_facts=database_facts(database))

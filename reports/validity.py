@@ -20,10 +20,14 @@ COLUMNS = ["severity", "variant", "scenario", "rep", "source", "message"]
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
-def _item(severity: str, variant: str, scenario: str, rep: int, source: str,
-          message: str) -> dict[str, Any]:
+def finding(severity: str, variant: str, scenario: str, rep: int, source: str,
+            message: str) -> dict[str, Any]:
+    """One finding (a row of ``COLUMNS``)."""
     return {"severity": severity, "variant": variant, "scenario": scenario, "rep": rep,
             "source": source, "message": message}
+
+
+_item = finding
 
 
 def _rep_items(r: Any) -> list[dict[str, Any]]:
