@@ -2,9 +2,9 @@
 
 The pipeline runs one way: ``reports.load`` reads a results folder into a ``Run``; ``analyse``
 composes the pure functions of ``repetitions``, ``summary``, ``validity``, ``warmup``,
-``papers``, ``pairs``, ``reproduction``, ``series``, ``capacity`` and ``provenance`` into one
-``Analysis``; the renderers (``render_md``, ``html``, ``figures``, ``export``) only format what it
-holds and write files.
+``papers``, ``pairs``, ``reproduction``, ``series``, ``capacity``, ``provenance`` and
+``database_validity`` into one ``Analysis``; the renderers (``render_md``, ``html``,
+``figures``, ``export``) only format what it holds and write files.
 
 Capacity cells (``reports.capacity``: a search over many loads in one cell) are analysed apart:
 every other step sees the run without them, so they never enter the summary, comparisons,
@@ -23,7 +23,9 @@ import pandas as pd
 
 from reports import pairs, papers, repetitions, reproduction, series, summary, validity, warmup
 from reports.capacity import Capacity, analyse_capacity, empty_capacity, split_capacity
-from reports.constants import PAPER2_LOADS
+from reports.constants import DB_SUMMARY_COLUMNS, PAPER2_LOADS
+from reports.database import Database
+from reports.database_validity import database_findings
 from reports.load import Run
 from reports.ordering import order_scenarios, order_variants
 from reports.provenance import Provenance, provenance
@@ -32,6 +34,11 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 EFFICIENCY_COLUMNS = ["variant", "scenario", "rps_median", "requests_per_cpu_s"]
+
+
+def efficiency_columns(database: Database) -> list[str]:
+    """The efficiency table's columns: with a database on its own host, its resources too."""
+    return [*EFFICIENCY_COLUMNS, *(DB_SUMMARY_COLUMNS if database.own_host else ())]
 
 
 class Lazy(Mapping[K, V], Generic[K, V]):
@@ -122,9 +129,11 @@ def analyse(run: Run) -> Analysis:
     latencies = summary.latency_samples(run.requests, cells)
     table = summary.summary_table(reps, latencies, cells)
     warm = warmup.warmup_table(run.requests, reps)
-    findings = warmup.with_findings(warmup.with_findings(
-        validity.validity_table(run.meta, run.problems, cells, reps, table),
-        warmup.warmup_findings(warm)), capacity.findings)
+    prov = provenance(run.meta)
+    findings = validity.validity_table(run.meta, run.problems, cells, reps, table)
+    for extra in (warmup.warmup_findings(warm), capacity.findings,
+                  database_findings(prov.database, whole.cells, run.meta)):
+        findings = warmup.with_findings(findings, extra)
     table["warnings"] = summary.warning_counts(table, findings)
     paper2 = papers.paper2_tables(latencies, table)
     comparisons = pairs.comparisons(reps, table, cells)
@@ -139,8 +148,8 @@ def analyse(run: Run) -> Analysis:
         paper1=papers.paper1_table(reps, cells), paper2=paper2,
         paper2_cells=papers.paper2_cells(run.requests, cells), comparisons=comparisons,
         headlines=pairs.headlines(table, comparisons),
-        efficiency=table[EFFICIENCY_COLUMNS], curves=series.latency_curves(latencies),
-        latencies=latencies, provenance=provenance(run.meta),
+        efficiency=table[efficiency_columns(prov.database)],
+        curves=series.latency_curves(latencies), latencies=latencies, provenance=prov,
         per_iteration=Lazy(paper2_scenarios,
                            lambda s: series.per_iteration(run.requests, cells, s)),
         timelines=Lazy(scenarios,

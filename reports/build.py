@@ -29,11 +29,13 @@ def build(run_dir: Path, *, figures: bool = True, html: bool = True,
     verdict = run_verdict(result.run.run_id, result.summary, list(thresholds), crossed)
     (out / "run-summary.json").write_text(json.dumps(verdict, indent=2) + "\n",
                                           encoding="utf-8")
-    render_md.write_summary_csv(result.summary, out / "summary.csv")
-    render_md.write_comparisons_csv(result.comparisons, out / "comparisons.csv")
-    render_md.write_reproduction_csv(result.reproduction, out / "reproduction.csv")
-    render_md.write_capacity_csvs(result.capacity.reps, result.capacity.steps, out)
-    export.write_paper2(result.paper2_cells, out / "paper2", paper2_failures)
+    database = result.provenance.database
+    render_md.write_summary_csv(result.summary, out / "summary.csv", database)
+    render_md.write_comparisons_csv(result.comparisons, out / "comparisons.csv", database)
+    render_md.write_reproduction_csv(result.reproduction, out / "reproduction.csv", database)
+    render_md.write_capacity_csvs(result.capacity.reps, result.capacity.steps, out, database)
+    export.write_paper2(result.paper2_cells, out / "paper2", paper2_failures,
+                        database=database.kind)
     figure_list: list[Figure] = []
     if figures:
         from reports import figures as fig  # matplotlib: imported only when drawing

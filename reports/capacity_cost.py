@@ -1,13 +1,15 @@
-"""The cost of a request, from the server monitor's samples in one window of time.
+"""The cost of a request, from a monitor's samples in one window of time.
 
 A capacity cell's cost step runs at a fixed rate common to every variant; in its measured window
 ``[start_ns, end_ns)`` the server's process tree used some CPU and memory (``monitor-server.csv``,
-docs/results.md). Each process row's ``cpu_percent`` is the % of one core that process used
-*since its previous sample*, so a sample stands for the interval from that previous sample to
-its own time: the CPU-seconds in the window are ``cpu_percent / 100 × (the part of that interval
-inside the window)``, summed over the intervals and over the processes (a process's first sample
-has no interval and counts nothing). Peak RSS is the largest sum of the processes' ``rss_bytes``
-at one sample time inside the window. Pure; a DataFrame of samples in, numbers out.
+docs/results.md), and so did the database's on its own host in a PostgreSQL run
+(``monitor-db.csv``, the same columns): the same functions measure both. Each process row's
+``cpu_percent`` is the % of one core that process used *since its previous sample*, so a sample
+stands for the interval from that previous sample to its own time: the CPU-seconds in the window
+are ``cpu_percent / 100 × (the part of that interval inside the window)``, summed over the
+intervals and over the processes (a process's first sample has no interval and counts nothing).
+Peak RSS is the largest sum of the processes' ``rss_bytes`` at one sample time inside the window.
+Pure; a DataFrame of samples in, numbers out.
 """
 
 from __future__ import annotations
@@ -55,6 +57,14 @@ def _covered_ns(starts: np.ndarray, ends: np.ndarray) -> int:
     return total + cur_end - cur_start
 
 
+def peak_rss_bytes(samples: pd.DataFrame) -> float:
+    """The largest sum of the processes' ``rss_bytes`` at one sample time (``ts_ns``); NaN
+    without samples."""
+    if samples.empty:
+        return NAN
+    return float(samples.groupby("ts_ns")["rss_bytes"].sum().max())
+
+
 def window_cost(samples: pd.DataFrame, start_ns: int, end_ns: int) -> WindowCost:
     """CPU-seconds, peak RSS and coverage of the process rows ``samples`` (columns ``ts_ns``,
     ``pid``, ``cpu_percent``, ``rss_bytes``) in ``[start_ns, end_ns)``."""
@@ -69,6 +79,4 @@ def window_cost(samples: pd.DataFrame, start_ns: int, end_ns: int) -> WindowCost
     coverage = _covered_ns(lo[inside], hi[inside]) / (end_ns - start_ns)
     ts = samples["ts_ns"].to_numpy(dtype="int64")
     in_window = (ts >= start_ns) & (ts < end_ns)
-    peak = float(samples.loc[in_window].groupby("ts_ns")["rss_bytes"].sum().max()) \
-        if in_window.any() else NAN
-    return WindowCost(cpu_s, peak, min(1.0, coverage))
+    return WindowCost(cpu_s, peak_rss_bytes(samples.loc[in_window]), min(1.0, coverage))

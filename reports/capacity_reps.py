@@ -1,8 +1,8 @@
 """Per capacity cell: its steps (report/capacity_steps.csv) and its row of report/capacity.csv —
 why its search stopped, whether it counts in the maximum rate's interval, its knee (open loop:
 the step at ``max_rate_rps``; closed loop: ``ladder_knee``) and its cost at the common rate
-(``reports.capacity_cost``). Pure; the capacity cells and the monitor samples of
-``reports.load.Run`` in, DataFrames out."""
+(``reports.capacity_cost``; in a PostgreSQL run the database host's too, in the same window).
+Pure; the capacity cells and the monitor samples of ``reports.load.Run`` in, DataFrames out."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pandas as pd
 from reports.capacity_cost import window_cost
 from reports.constants import (
     CAPACITY_COLUMNS,
+    CAPACITY_DB_COLUMNS,
     CAPACITY_EXTRA_COLUMNS,
     CAPACITY_STEP_COLUMNS,
     CAPACITY_STEP_EXTRA_COLUMNS,
@@ -26,7 +27,7 @@ STEP_KEYS = CAPACITY_STEP_COLUMNS[3:]
 STEP_NUMBERS = ("offered_rps", "concurrency", "requests", "errors", "error_rate",
                 "achieved_rps", "attempted_rps", "p50_ms", "p99_ms", "client_cpu_pct",
                 "send_lateness_p99_ms")
-REP_COLUMNS = [*CAPACITY_COLUMNS, *CAPACITY_EXTRA_COLUMNS, "cell_id"]
+REP_COLUMNS = [*CAPACITY_COLUMNS, *CAPACITY_EXTRA_COLUMNS, *CAPACITY_DB_COLUMNS, "cell_id"]
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -111,10 +112,27 @@ def _cost_step(steps: pd.DataFrame, index: Any) -> pd.Series | None:
     return hit.iloc[0] if len(hit) else None
 
 
-def _cost(step: pd.Series | None, samples: pd.DataFrame) -> dict[str, Any]:
+def _tree_cost(samples: pd.DataFrame, start_ns: int, end_ns: int,
+               successes: float) -> tuple[float, float, float, float]:
+    """(CPU-seconds, CPU-seconds per 1,000 successes, peak RSS MiB, coverage) of one monitored
+    tree in the window; NaN figures when the samples cover less than ``MONITOR_MIN_COVERAGE``
+    of it (a partial window would understate the cost)."""
+    used = window_cost(samples, start_ns, end_ns)
+    if used.coverage < MONITOR_MIN_COVERAGE:
+        return NAN, NAN, NAN, used.coverage
+    per_1k = used.cpu_s / successes * 1000.0 if successes > 0 else NAN
+    return used.cpu_s, per_1k, used.peak_rss_bytes / 2**20, used.coverage
+
+
+def _cost(step: pd.Series | None, samples: pd.DataFrame,
+          db_samples: pd.DataFrame) -> dict[str, Any]:
+    """The cost step's figures: the server's tree (``samples``) and, in a PostgreSQL run, the
+    database host's (``db_samples``; NaN without them), measured alike."""
     out: dict[str, Any] = {"cost_rate_rps": NAN, "cost_passed": None, "cost_successes": NAN,
                            "cost_cpu_s": NAN, "cost_cpu_s_per_1k": NAN, "peak_rss_mib": NAN,
-                           "monitor_coverage": NAN}
+                           "monitor_coverage": NAN, "db_cost_cpu_s": NAN,
+                           "db_cost_cpu_s_per_1k": NAN, "db_peak_rss_mib": NAN,
+                           "db_monitor_coverage": NAN, "cost_requests_per_total_cpu_s": NAN}
     if step is None:
         return out
     successes = _num(step["requests"]) - _num(step["errors"])
@@ -123,17 +141,19 @@ def _cost(step: pd.Series | None, samples: pd.DataFrame) -> dict[str, Any]:
                cost_passed=step["passed"], cost_successes=successes)
     if pd.isna(step["start_ns"]) or pd.isna(step["end_ns"]):
         return out
-    used = window_cost(samples, int(step["start_ns"]), int(step["end_ns"]))
-    out["monitor_coverage"] = used.coverage
-    if used.coverage >= MONITOR_MIN_COVERAGE:  # a partial window would understate the cost
-        out.update(cost_cpu_s=used.cpu_s, peak_rss_mib=used.peak_rss_bytes / 2**20)
-        if successes > 0:
-            out["cost_cpu_s_per_1k"] = used.cpu_s / successes * 1000.0
+    window = int(step["start_ns"]), int(step["end_ns"])
+    (out["cost_cpu_s"], out["cost_cpu_s_per_1k"], out["peak_rss_mib"],
+     out["monitor_coverage"]) = _tree_cost(samples, *window, successes)
+    (out["db_cost_cpu_s"], out["db_cost_cpu_s_per_1k"], out["db_peak_rss_mib"],
+     out["db_monitor_coverage"]) = _tree_cost(db_samples, *window, successes)
+    total = out["cost_cpu_s"] + out["db_cost_cpu_s"]
+    if successes > 0 and total > 0:
+        out["cost_requests_per_total_cpu_s"] = successes / total
     return out
 
 
-def _rep_row(cell: Any, steps: pd.DataFrame, samples: pd.DataFrame) -> tuple[dict[str, Any],
-                                                                              int | None]:
+def _rep_row(cell: Any, steps: pd.DataFrame, samples: pd.DataFrame,
+             db_samples: pd.DataFrame) -> tuple[dict[str, Any], int | None]:
     """One row of report/capacity.csv and the row label of its knee step (None: none)."""
     cap = _object(cell.capacity)
     mode = _mode(cell)
@@ -148,7 +168,7 @@ def _rep_row(cell: Any, steps: pd.DataFrame, samples: pd.DataFrame) -> tuple[dic
         "knee_concurrency": NAN, "knee_reached": False, "knee_goodput_rps": NAN,
         "knee_p99_ms": NAN, "steps": len(steps), "status": cell.status,
         "peak_goodput_rps": NAN, "cell_id": cell.cell_id}
-    row.update(_cost(_cost_step(steps, cap.get("cost_step_index")), samples))
+    row.update(_cost(_cost_step(steps, cap.get("cost_step_index")), samples, db_samples))
     knee: int | None = None
     if mode == "open":
         knee = _open_knee(steps, max_rate)
@@ -170,18 +190,26 @@ def _rep_row(cell: Any, steps: pd.DataFrame, samples: pd.DataFrame) -> tuple[dic
     return row, knee
 
 
+def _by_cell(monitors: pd.DataFrame,
+             side: str) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
+    """One side's process rows (``server``; ``db``: the database host), and them by cell."""
+    rows = monitors[(monitors["side"] == side) & (monitors["scope"] == "process")] \
+        if len(monitors) and "ts_ns" in monitors else pd.DataFrame(
+            columns=["cell_id", "ts_ns", "pid", "cpu_percent", "rss_bytes"])
+    return rows, dict(tuple(rows.groupby("cell_id"))) if len(rows) else {}
+
+
 def rep_table(cells: pd.DataFrame, steps: pd.DataFrame,
               monitors: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
     """report/capacity.csv (one row per capacity cell) and the row labels of the knee steps."""
-    server = monitors[(monitors["side"] == "server") & (monitors["scope"] == "process")] \
-        if len(monitors) and "ts_ns" in monitors else pd.DataFrame(
-            columns=["cell_id", "ts_ns", "pid", "cpu_percent", "rss_bytes"])
-    by_cell = dict(tuple(server.groupby("cell_id"))) if len(server) else {}
+    server, by_cell = _by_cell(monitors, "server")
+    db, db_by_cell = _by_cell(monitors, "db")
     step_groups = dict(tuple(steps.groupby("cell_id"))) if len(steps) else {}
     rows, knees = [], []
     for cell in cells.itertuples():
         mine = step_groups.get(cell.cell_id, steps.iloc[0:0])
-        row, knee = _rep_row(cell, mine, by_cell.get(cell.cell_id, server.iloc[0:0]))
+        row, knee = _rep_row(cell, mine, by_cell.get(cell.cell_id, server.iloc[0:0]),
+                             db_by_cell.get(cell.cell_id, db.iloc[0:0]))
         rows.append(row)
         if knee is not None:
             knees.append(knee)

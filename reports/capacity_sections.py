@@ -44,6 +44,11 @@ COST_NOTE = (
     f"over repetitions (from {MIN_REPS}). {NOT_CARRIED_MARK} the cost step did not pass: the "
     "server could not carry the common rate, so its cost there is not that of a sustainable "
     "load.")
+COST_DB_NOTE = (
+    "The database host's columns: the database server's process tree on its own host "
+    "(monitor-db.csv), sampled and measured in the same window the same way as the server's; "
+    "requests per CPU-second counts the CPU of both, server and database (blank when either "
+    "monitor does not cover the window).")
 
 NUM1 = tables.fmt_num(1)
 NUM2 = tables.fmt_num(2)
@@ -142,6 +147,16 @@ COST_VIEW = tables.View(
     {}, ("rate", "cpu", "cpu_ci", "rss", "rss_ci", "n_text"))
 
 
+# PostgreSQL runs: the database host's cost beside the server's.
+COST_DB_VIEW = tables.View(
+    {**{k: v for k, v in COST_VIEW.columns.items() if k != "carried"},
+     "db_cpu": "database CPU-s per 1,000 requests (mean)", "db_cpu_ci": "95% CI (database CPU-s)",
+     "db_rss": "database peak RSS MiB (mean)",
+     "total_rps": "requests per CPU-second, server + database (mean)",
+     "db_n_text": "n (database)", "carried": COST_VIEW.columns["carried"]},
+    {}, (*COST_VIEW.right, "db_cpu", "db_cpu_ci", "db_rss", "total_rps", "db_n_text"))
+
+
 def cost_display(cost: pd.DataFrame) -> pd.DataFrame:
     if cost.empty:
         return cost
@@ -156,7 +171,11 @@ def cost_display(cost: pd.DataFrame) -> pd.DataFrame:
             "rss": NUM1(r.rss_mean), "rss_ci": _interval(r.rss_ci95_low, r.rss_ci95_high, r.n, 1),
             "n_text": f"{r.n} of {r.reps}",
             "carried": (f"no in {r.not_carried} of {judged} {NOT_CARRIED_MARK}" if r.not_carried
-                        else "yes" if judged else "not judged (closed loop)")})
+                        else "yes" if judged else "not judged (closed loop)"),
+            "db_cpu": NUM2(r.db_cpu_mean) + (mark if _finite(r.db_cpu_mean) else ""),
+            "db_cpu_ci": _interval(r.db_cpu_ci95_low, r.db_cpu_ci95_high, r.db_n, 2),
+            "db_rss": NUM1(r.db_rss_mean), "total_rps": NUM1(r.total_rps_per_cpu_mean),
+            "db_n_text": f"{r.db_n} of {r.reps}"})
     return cost.reset_index(drop=True).join(pd.DataFrame(rows))
 
 
@@ -165,9 +184,10 @@ def _common_rate(cost: pd.DataFrame) -> str:
     return " / ".join(f"{NUM1(x)} req/s" for x in rates) or "–"
 
 
-def capacity_tables(max_rate: pd.DataFrame, knees: pd.DataFrame,
-                    cost: pd.DataFrame) -> list[CapacityTable]:
-    """The capacity tables present, in the report's order."""
+def capacity_tables(max_rate: pd.DataFrame, knees: pd.DataFrame, cost: pd.DataFrame,
+                    database: bool = False) -> list[CapacityTable]:
+    """The capacity tables present, in the report's order; with ``database`` (a database on a
+    host of its own) the cost table has the database host's columns."""
     out = []
     if len(max_rate):
         out.append(CapacityTable("Maximum sustainable rate (open loop)", MAX_RATE_NOTE,
@@ -177,7 +197,8 @@ def capacity_tables(max_rate: pd.DataFrame, knees: pd.DataFrame,
                                  KNEE_VIEW, knee_display(knees)))
     if len(cost):
         out.append(CapacityTable(f"Cost per request at the common rate ({_common_rate(cost)})",
-                                 COST_NOTE, COST_VIEW, cost_display(cost)))
+                                 f"{COST_NOTE} {COST_DB_NOTE}" if database else COST_NOTE,
+                                 COST_DB_VIEW if database else COST_VIEW, cost_display(cost)))
     return out
 
 

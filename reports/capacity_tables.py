@@ -28,7 +28,10 @@ KNEE_COLUMNS = ["variant", "stack", "server", "scenario", "reps", "n", "per_rep"
                 "peak_goodput_mean", "peak_ci95_low", "peak_ci95_high"]
 COST_COLUMNS = ["variant", "stack", "server", "scenario", "cost_rate_rps", "reps", "n",
                 "cpu_mean", "cpu_ci95_low", "cpu_ci95_high", "rss_mean", "rss_ci95_low",
-                "rss_ci95_high", "per_rep", "not_carried", "status"]
+                "rss_ci95_high", "per_rep", "not_carried", "status",
+                # the database host's (PostgreSQL runs; NaN otherwise), and server + database
+                "db_n", "db_cpu_mean", "db_cpu_ci95_low", "db_cpu_ci95_high", "db_rss_mean",
+                "total_rps_per_cpu_mean", "total_rps_ci95_low", "total_rps_ci95_high"]
 
 
 def _mean_ci(values: Sequence[float]) -> tuple[float, float, float]:
@@ -103,11 +106,14 @@ def knee_table(reps: pd.DataFrame, variants: Sequence[str]) -> pd.DataFrame:
 
 
 def cost_table(reps: pd.DataFrame, variants: Sequence[str]) -> pd.DataFrame:
-    """Cost at the common rate per variant: CPU-seconds per 1,000 successes and peak RSS."""
+    """Cost at the common rate per variant: CPU-seconds per 1,000 successes and peak RSS of the
+    server and, in a PostgreSQL run, of the database host; requests per CPU-second of both."""
     rows = []
     for variant, scenario, g in _groups(reps, variants):
         cpu, cpu_low, cpu_high = _mean_ci(g["cost_cpu_s_per_1k"].to_numpy())
         rss, rss_low, rss_high = _mean_ci(g["peak_rss_mib"].to_numpy())
+        db_cpu, db_cpu_low, db_cpu_high = _mean_ci(g["db_cost_cpu_s_per_1k"].to_numpy())
+        total, total_low, total_high = _mean_ci(g["cost_requests_per_total_cpu_s"].to_numpy())
         rates = g["cost_rate_rps"].dropna()
         not_carried = int(g["cost_passed"].eq(False).sum())
         n = int(g["cost_cpu_s_per_1k"].notna().sum())
@@ -121,7 +127,12 @@ def cost_table(reps: pd.DataFrame, variants: Sequence[str]) -> pd.DataFrame:
             "per_rep": [(int(r.rep), float(r.cost_cpu_s_per_1k), r.cost_passed)
                         for r in g.itertuples()],
             "not_carried": not_carried,
-            "status": "not carried" if not_carried else "ok" if n else "no data"})
+            "status": "not carried" if not_carried else "ok" if n else "no data",
+            "db_n": int(g["db_cost_cpu_s_per_1k"].notna().sum()), "db_cpu_mean": db_cpu,
+            "db_cpu_ci95_low": db_cpu_low, "db_cpu_ci95_high": db_cpu_high,
+            "db_rss_mean": _mean_ci(g["db_peak_rss_mib"].to_numpy())[0],
+            "total_rps_per_cpu_mean": total, "total_rps_ci95_low": total_low,
+            "total_rps_ci95_high": total_high})
     return pd.DataFrame(rows, columns=COST_COLUMNS)
 
 

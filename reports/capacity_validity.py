@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from reports.constants import CAPACITY_LOWER_BOUNDS, MIN_REPS, MONITOR_MIN_COVERAGE
+from reports.database import Database, database_of
 from reports.validity import COLUMNS
 
 LIMIT_SEVERITY = {"client": "warning", "time_budget": "warning", "max_rate": "info",
@@ -40,7 +41,14 @@ def _limit_message(row: Any) -> str:
             "left out of the mean and interval")
 
 
-def _cell_items(cell: Any, row: Any | None) -> list[dict[str, Any]]:
+def _coverage_item(cell: Any, what: str, coverage: float, figure: str) -> dict[str, Any]:
+    covered = 0.0 if not np.isfinite(coverage) else coverage
+    return _item("warning", cell.variant, cell.scenario, int(cell.rep), "report",
+                 f"the {what} monitor covers {covered:.0%} of the cost step's window (needs "
+                 f"{MONITOR_MIN_COVERAGE:.0%}): no {figure} for this repetition")
+
+
+def _cell_items(cell: Any, row: Any | None, db: Database) -> list[dict[str, Any]]:
     v, s, k = cell.variant, cell.scenario, int(cell.rep)
     items = [_item("error" if "missing" in p or "no rows" in p or "empty" in p else "warning",
                    v, s, k, "report", p) for p in cell.problems]
@@ -66,10 +74,13 @@ def _cell_items(cell: Any, row: Any | None) -> list[dict[str, Any]]:
                            "server could not carry the common rate, so its cost there is shown "
                            "but marked"))
     if np.isfinite(row.cost_rate_rps) and not row.monitor_coverage >= MONITOR_MIN_COVERAGE:
-        covered = 0.0 if not np.isfinite(row.monitor_coverage) else row.monitor_coverage
-        items.append(_item("warning", v, s, k, "report",
-                           f"the server monitor covers {covered:.0%} of the cost step's window "
-                           f"(needs {MONITOR_MIN_COVERAGE:.0%}): no cost for this repetition"))
+        items.append(_coverage_item(cell, "server", row.monitor_coverage, "cost"))
+    # A missing monitor-db.csv is said once per cell (reports.database_validity); a partial one
+    # here.
+    if db.own_host and getattr(cell, "has_db_monitor", False) and \
+            np.isfinite(row.cost_rate_rps) and not row.db_monitor_coverage >= MONITOR_MIN_COVERAGE:
+        items.append(_coverage_item(cell, "database", row.db_monitor_coverage,
+                                    "database cost"))
     return items
 
 
@@ -119,9 +130,10 @@ def capacity_findings(cells: pd.DataFrame, reps: pd.DataFrame, max_rate: pd.Data
                       meta: dict[str, Any]) -> pd.DataFrame:
     """Every finding about the capacity cells (``reports.validity`` columns)."""
     rows = {int(r.cell_id): r for r in reps.itertuples()}
+    db = database_of(meta)
     items = []
     for cell in cells.itertuples():
-        items += _cell_items(cell, rows.get(int(cell.cell_id)))
+        items += _cell_items(cell, rows.get(int(cell.cell_id)), db)
     if len(cells):
         items += _missing_items(cells, variants, meta)
     items += _table_items(max_rate, knees)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from reports import verdicts
 from reports.capacity import split_capacity
+from reports.database import database_of, headline
 from reports.load import Run
 from reports.ordering import KEYS
 from reports.repetitions import ranked, rep_stats
@@ -23,6 +24,7 @@ from reports.repetitions import ranked, rep_stats
 COLUMNS = ["variant", "scenario", "reps_a", "reps_b", "mean_a_ms", "mean_b_ms", "latency_ratio",
            "latency_ci95_low", "latency_ci95_high", "latency_p_holm", "latency_verdict", "rps_a",
            "rps_b", "rps_ratio", "rps_ci95_low", "rps_ci95_high", "rps_p_holm", "rps_verdict"]
+DATABASE_AB = ["database_a", "database_b"]  # compare.csv's last columns: each run's database
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ def _host_line(meta: dict[str, Any], role: str) -> str:
 
 def setup_differences(meta_a: dict[str, Any], meta_b: dict[str, Any]) -> list[str]:
     """What differs between two runs' setups (scale, versions, repetitions, hosts, network,
-    code): a ratio between runs means little when these differ, so compare says it first."""
+    code, database): a ratio between runs means little when these differ, so compare says it
+    first."""
     def param(meta: dict[str, Any], key: str) -> object:
         params = meta.get("parameters") if isinstance(meta.get("parameters"), dict) else {}
         return params.get(key)
@@ -60,7 +63,9 @@ def setup_differences(meta_a: dict[str, Any], meta_b: dict[str, Any]) -> list[st
                        ("server host", lambda m: _host_line(m, "servers")),
                        ("client hosts", lambda m: _host_line(m, "clients")),
                        ("lab delay", lambda m: (m.get("network") or {}).get("lab_netem")
-                        if isinstance(m.get("network"), dict) else None)):
+                        if isinstance(m.get("network"), dict) else None),
+                       ("database", lambda m: headline(database_of(m))
+                        .removeprefix("database: "))):
         a, b = get(meta_a), get(meta_b)
         if a != b:
             found.append(f"{label}: {a or '-'} in A, {b or '-'} in B")
@@ -117,5 +122,7 @@ def compare_runs(a: Run, b: Run) -> Comparison:
     a, b = split_capacity(a)[0], split_capacity(b)[0]
     reps_a = rep_stats(a.cells, a.requests, a.monitors)
     reps_b = rep_stats(b.cells, b.requests, b.monitors)
-    return Comparison(run_a=a.run_id, run_b=b.run_id, table=compare_frames(reps_a, reps_b),
+    table = compare_frames(reps_a, reps_b).assign(database_a=database_of(a.meta).kind,
+                                                  database_b=database_of(b.meta).kind)
+    return Comparison(run_a=a.run_id, run_b=b.run_id, table=table[[*COLUMNS, *DATABASE_AB]],
                       missing=only_in(reps_a, reps_b), setup=setup_differences(a.meta, b.meta))

@@ -41,6 +41,7 @@ class Database:
     port: str | None = None
     name: str | None = None
     user: str | None = None
+    unit: str | None = None  # the database server's systemd unit on its host
     pool_size_per_process: int | None = None
     error: str | None = None  # the database did not answer when the run was described
     recorded: bool = True  # False: run.json has no database block (written before it existed)
@@ -114,7 +115,7 @@ def database_of(meta: Mapping[str, Any]) -> Database:
         kind=kind, version=_text(block.get("version")), settings=settings,
         configured=configured, host=host, address=_text(block.get("address")),
         port=_text(block.get("port")), name=_text(block.get("database") or block.get("name")),
-        user=_text(block.get("user")), pool_size_per_process=_pool(
+        user=_text(block.get("user")), unit=_text(block.get("unit")), pool_size_per_process=_pool(
             block.get("pool_size_per_process")), error=_text(block.get("error")))
 
 
@@ -145,8 +146,9 @@ def database_facts(db: Database) -> list[tuple[str, str]]:
     if db.own_host:
         host = db.host or "not recorded"
         facts.append(("host", f"{host} ({db.address})" if db.address else host))
-        facts += [(label, value) for label, value in (("port", db.port), ("database name", db.name),
-                                                      ("user", db.user)) if value]
+        facts += [(label, value) for label, value in (
+            ("port", db.port), ("database name", db.name), ("user", db.user), ("unit", db.unit))
+            if value]
         facts.append(("connection pool", f"{db.pool_size_per_process} per server process"
                       if db.pool_size_per_process else "not recorded"))
     for key, value in db.settings.items():

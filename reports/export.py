@@ -7,7 +7,8 @@ Python frameworks", 2025) kept one such file per framework and method, named by 
 not have keeps its own name) sit in one folder per load and repetition::
 
     paper2/<load>/rep-<k>/get_flask_gevent_times.csv      load: constant, concurrent, rate200
-    paper2/index.csv                                      file -> variant, scenario, rep, ...
+    paper2/index.csv                                      file -> variant, scenario, rep, ...,
+                                                          the run's database
 
 so each folder holds what the paper's scripts read. Its tooling wrote a failed request as 0 s,
 the fastest possible time; here a failed request keeps its row with an empty time by default,
@@ -24,12 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports.constants import PAPER2_FAILURES, PAPER2_FILE_NAMES, PAPER2_LOADS
+from reports.constants import DATABASE_COLUMN, PAPER2_FAILURES, PAPER2_FILE_NAMES, PAPER2_LOADS
 
 COLUMNS = ("Iteration", "Execution Time (seconds)")
 INDEX = "index.csv"
 INDEX_COLUMNS = ("file", "variant", "scenario", "load", "method", "rep", "iterations", "failed",
-                 "failures_written_as")
+                 "failures_written_as", DATABASE_COLUMN)
 _SCENARIO_LOAD = {scenario: (load, method)
                   for load, (_, get_s, post_s, _) in PAPER2_LOADS.items()
                   for scenario, method in ((get_s, "get"), (post_s, "post"))}
@@ -65,21 +66,23 @@ def paper2_files(cells: dict[tuple[str, str, int], pd.DataFrame],
     return files
 
 
-def paper2_index(cells: dict[tuple[str, str, int], pd.DataFrame],
-                 failures: str = "blank") -> pd.DataFrame:
-    """One row per exported file: which cell it holds and how its failures are written."""
+def paper2_index(cells: dict[tuple[str, str, int], pd.DataFrame], failures: str = "blank",
+                 *, database: str) -> pd.DataFrame:
+    """One row per exported file: which cell it holds, how its failures are written, and the
+    run's database kind."""
     rows = []
     for (variant, scenario, rep), frame in cells.items():
         load, method = _SCENARIO_LOAD.get(scenario, (scenario, "get"))
         rows.append({"file": file_name(variant, scenario, rep), "variant": variant,
                      "scenario": scenario, "load": load, "method": method.upper(), "rep": rep,
                      "iterations": len(frame), "failed": int(frame["latency_ms"].isna().sum()),
-                     "failures_written_as": "0" if failures == "zero" else "blank"})
+                     "failures_written_as": "0" if failures == "zero" else "blank",
+                     DATABASE_COLUMN: database})
     return pd.DataFrame(rows, columns=INDEX_COLUMNS)
 
 
 def write_paper2(cells: dict[tuple[str, str, int], pd.DataFrame], out: Path,
-                 failures: str = "blank") -> list[Path]:
+                 failures: str = "blank", *, database: str) -> list[Path]:
     """Write each paper-2 cell under ``out`` and ``out/index.csv`` (the CSV files of an earlier
     build there are removed first); return the files written."""
     if out.is_dir():
@@ -96,6 +99,6 @@ def write_paper2(cells: dict[tuple[str, str, int], pd.DataFrame], out: Path,
         written.append(path)
     if cells:
         out.mkdir(parents=True, exist_ok=True)
-        paper2_index(cells, failures).to_csv(out / INDEX, index=False)
+        paper2_index(cells, failures, database=database).to_csv(out / INDEX, index=False)
         written.append(out / INDEX)
     return written

@@ -431,7 +431,8 @@ def throughput_latency_figure(result: Analysis, out: Path, styles: Styles) -> Fi
 
 
 TIMELINE_ROWS = (("throughput_rps", "completed req/s"), ("server_cpu_pct", "server CPU %"),
-                 ("server_rss_mb", "server RSS (MiB)"), ("client_cpu_pct", "client CPU %"))
+                 ("server_rss_mb", "server RSS (MiB)"), ("client_cpu_pct", "client CPU %"),
+                 ("db_cpu_pct", "database CPU %"), ("db_rss_mb", "database RSS (MiB)"))
 
 
 def resource_figure(result: Analysis, scenario: str, out: Path, styles: Styles) -> Figure | None:
@@ -480,11 +481,13 @@ def resource_figure(result: Analysis, scenario: str, out: Path, styles: Styles) 
     kit.suptitle(fig, f"Throughput and resources over time — {scenario}", 0.6)
     name = f"resources_{scenario}.png"
     _save(fig, out / name)
+    database = " and the database's process tree on its own host" \
+        if (data["metric"] == "db_cpu_pct").any() else ""
     return Figure(name, f"Resources over time — {scenario}", "resources", (scenario,),
                   "One row per server (or a few servers with different stacks), one column per "
                   "measure (one y scale down a column); server process tree (all processes "
-                  "summed) and client process, sampled by the monitors; ✕ = failed requests per "
-                  "second.")
+                  f"summed), client process{database}, sampled by the monitors; ✕ = failed "
+                  "requests per second.")
 
 
 def efficiency_figure(result: Analysis, out: Path, styles: Styles) -> Figure | None:

@@ -24,6 +24,7 @@ import pandas as pd
 from reports import capacity_sections, html_capacity, sections, tables
 from reports import plotly_kit as pk
 from reports.constants import FAILED_COLOR, FAILED_PATTERN, PLOTLY_JS
+from reports.database import headline
 from reports.method import METHOD_NOTES
 from reports.sections import NINES, Figure, VariantStyle, nines, variant_styles
 
@@ -313,12 +314,14 @@ def _capacity(result: Analysis) -> list[dict[str, Any]]:
     """The capacity tables (none without capacity cells): heading, note, table."""
     cap = result.capacity
     return [{"heading": t.heading, "note": t.note, "table": _table(t.view, t.frame)}
-            for t in capacity_sections.capacity_tables(cap.max_rate, cap.knees, cap.cost)]
+            for t in capacity_sections.capacity_tables(cap.max_rate, cap.knees, cap.cost,
+                                                       result.provenance.database.own_host)]
 
 
 def context(result: Analysis, figures: Sequence[Figure]) -> dict[str, Any]:
     v = result.validity
     prov = result.provenance
+    database = prov.database
     by_section: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in SECTIONS}
     for fig in figures:
         by_section.setdefault(fig.section, []).append(_figure_context(fig, v))
@@ -343,7 +346,10 @@ def context(result: Analysis, figures: Sequence[Figure]) -> dict[str, Any]:
         "reproduction": sections.reproduction_context(result.reproduction),
         "summary_note": sections.SUMMARY_NOTE, "comparison_note": sections.COMPARISON_NOTE,
         "paper2_note": sections.PAPER2_NOTE,
-        "efficiency": _table(tables.EFFICIENCY_VIEW, result.efficiency),
+        "efficiency": _table(tables.efficiency_view(database.own_host), result.efficiency),
+        "efficiency_note": sections.efficiency_db_note(database) if database.own_host else "",
+        "database_line": headline(database),
+        "database_facts": prov.database_facts,
         "capacity": _capacity(result),
         "capacity_note": capacity_sections.CAPACITY_NOTE,
         "sections": [(key, title, by_section.get(key, [])) for key, title in SECTIONS],

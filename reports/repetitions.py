@@ -13,6 +13,7 @@ import pandas as pd
 
 from client import validity
 from reports import stats
+from reports.capacity_cost import peak_rss_bytes
 from reports.constants import QUANTILE_METHOD, STATUS_RANK, SUMMARY_SCHEMA_VERSION
 from reports.ordering import KEYS
 
@@ -65,17 +66,32 @@ def legacy_warnings(row: pd.Series, req: pd.DataFrame) -> list[str]:
     return [w for w in found if w]
 
 
-def server_cpu_seconds(monitors: pd.DataFrame) -> pd.Series:
-    """CPU-seconds of the server's process tree per cell (sum over processes, integrated)."""
+def _tree(monitors: pd.DataFrame, side: str) -> pd.DataFrame:
+    """The process rows of one monitored tree: ``server`` (monitor-server.csv), ``client``,
+    ``db`` (the database host's, monitor-db.csv)."""
     if monitors.empty:
-        return pd.Series(dtype="float64")
-    proc = monitors[(monitors["side"] == "server") & (monitors["scope"] == "process")]
+        return monitors
+    return monitors[(monitors["side"] == side) & (monitors["scope"] == "process")]
+
+
+def tree_cpu_seconds(monitors: pd.DataFrame, side: str = "server") -> pd.Series:
+    """CPU-seconds of one side's process tree per cell (sum over processes, integrated)."""
+    proc = _tree(monitors, side)
     if proc.empty:
         return pd.Series(dtype="float64")
     tree = proc.groupby(["cell_id", "t_s"], sort=True)["cpu_percent"].sum().reset_index()
     return tree.groupby("cell_id").apply(
         lambda g: stats.cpu_seconds(g["t_s"].to_numpy(), g["cpu_percent"].to_numpy()),
         include_groups=False)
+
+
+def tree_peak_rss_bytes(monitors: pd.DataFrame, side: str = "server") -> pd.Series:
+    """Peak RSS of one side's process tree per cell (``capacity_cost.peak_rss_bytes``: the
+    largest sum of its processes' RSS at one sample time)."""
+    proc = _tree(monitors, side)
+    if proc.empty:
+        return pd.Series(dtype="float64")
+    return proc.groupby("cell_id").apply(peak_rss_bytes, include_groups=False)
 
 
 def rep_stats(cells: pd.DataFrame, requests: pd.DataFrame,
@@ -118,9 +134,17 @@ def rep_stats(cells: pd.DataFrame, requests: pd.DataFrame,
     out["report_warnings"] = [legacy_warnings(row, cell_rows(requests, int(cid)))
                               for cid, row in out.iterrows()]
     out["status"] = out.apply(_rep_status, axis=1)
-    out["server_cpu_s"] = server_cpu_seconds(monitors).reindex(out.index)
+    out["server_cpu_s"] = tree_cpu_seconds(monitors, "server").reindex(out.index)
     out["requests_per_cpu_s"] = out["ok_requests"] / out["server_cpu_s"].where(
         out["server_cpu_s"] > 0)
+    # The database host's tree (PostgreSQL runs; NaN without monitor-db.csv, never 0), and the
+    # requests per CPU-second of server and database together (NaN when either is missing).
+    ok = out["ok_requests"].where(out["ok_requests"] > 0)
+    out["db_cpu_s"] = tree_cpu_seconds(monitors, "db").reindex(out.index)
+    out["db_cpu_s_per_1k"] = out["db_cpu_s"] / ok * 1000.0
+    out["db_peak_rss_mib"] = tree_peak_rss_bytes(monitors, "db").reindex(out.index) / 2**20
+    total = out["server_cpu_s"] + out["db_cpu_s"]
+    out["requests_per_total_cpu_s"] = out["ok_requests"] / total.where(total > 0)
     return out.reset_index()
 
 

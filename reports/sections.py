@@ -24,6 +24,7 @@ from reports.constants import (
     STACK_ORDER,
     STACK_SHADES,
 )
+from reports.database import Database
 
 Section = tuple[str, pd.DataFrame]  # (heading, display frame)
 
@@ -146,6 +147,17 @@ COMPARISON_NOTE = (
     f"Welch's t-test on repetition means, Holm-corrected within each scenario, significant "
     f"below α = {ALPHA}; the verdict's direction is that of the tested difference. With fewer "
     f"than {MIN_REPS} repetitions on a side there is no claim. Failed variants are left out.")
+
+
+def efficiency_db_note(database: Database) -> str:
+    """What the efficiency table's database columns are (a database on its own host)."""
+    where = f"host {database.host}" if database.host else "its own host"
+    return (f"The database columns are {database.label}'s process tree on {where} "
+            "(monitor-db.csv), sampled like the server's and integrated the same way: its "
+            "CPU-seconds per 1,000 successful requests, its peak RSS (the largest sum of its "
+            "processes' RSS at one sample time), and the successful requests per CPU-second of "
+            "server and database together; medians over the repetitions with a database "
+            "monitor, blank (–) where none has one (never 0).")
 
 
 def summary_display(summary: pd.DataFrame) -> pd.DataFrame:

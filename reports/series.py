@@ -50,10 +50,22 @@ def per_iteration(requests: pd.DataFrame, cells: pd.DataFrame, scenario: str,
         columns=["variant", "iteration", "latency_ms", "reps"])
 
 
+# (monitor side, metric, monitor column, scale) of the resource timelines; a side without
+# samples (the database host in a SQLite run) has no rows at all.
+TIMELINE_SERIES: tuple[tuple[str, str, str, float], ...] = (
+    ("server", "server_cpu_pct", "cpu_percent", 1.0),
+    ("server", "server_rss_mb", "rss_bytes", 1 / 2**20),
+    ("client", "client_cpu_pct", "cpu_percent", 1.0),
+    ("db", "db_cpu_pct", "cpu_percent", 1.0),
+    ("db", "db_rss_mb", "rss_bytes", 1 / 2**20),
+)
+
+
 def timelines(requests: pd.DataFrame, monitors: pd.DataFrame, cells: pd.DataFrame,
               scenario: str, bin_s: float = TIMELINE_BIN_S) -> pd.DataFrame:
     """Per variant (first repetition with data), on one time axis (s since the rep's start):
-    completed req/s, errors/s, server process-tree CPU % and RSS (MB), client CPU %."""
+    completed req/s, errors/s, server process-tree CPU % and RSS (MiB), client CPU %, and with a
+    database on its own host (monitor-db.csv) its process tree's CPU % and RSS (MiB)."""
     frames = []
     sub_cells = cells[cells["scenario"] == scenario].sort_values("rep")
     for variant in order_variants(sub_cells):
@@ -72,9 +84,7 @@ def timelines(requests: pd.DataFrame, monitors: pd.DataFrame, cells: pd.DataFram
         frames.append(pd.DataFrame({"variant": variant, "metric": "errors_per_s", "t_s": t,
                                     "value": (counts["size"] - counts["sum"]).to_numpy() / bin_s}))
         mon = monitors[monitors["cell_id"] == cell_id] if not monitors.empty else monitors
-        for side, metric, column, scale in (("server", "server_cpu_pct", "cpu_percent", 1.0),
-                                            ("server", "server_rss_mb", "rss_bytes", 1 / 2**20),
-                                            ("client", "client_cpu_pct", "cpu_percent", 1.0)):
+        for side, metric, column, scale in TIMELINE_SERIES:
             part = mon[(mon["side"] == side) & (mon["scope"] == "process")] if len(mon) else mon
             if len(part):
                 series = process_tree_sum(part, column, bin_s) * scale

@@ -10,7 +10,12 @@ import pandas as pd
 
 from client import validity
 from reports import stats
-from reports.constants import PERCENTILES, SUMMARY_COLUMNS, SUMMARY_EXTRA_COLUMNS
+from reports.constants import (
+    DB_SUMMARY_COLUMNS,
+    PERCENTILES,
+    SUMMARY_COLUMNS,
+    SUMMARY_EXTRA_COLUMNS,
+)
 from reports.ordering import KEYS, in_report_order
 from reports.repetitions import error_threshold, ranked
 
@@ -83,8 +88,9 @@ def summary_table(reps: pd.DataFrame, latencies: dict[tuple[str, str], np.ndarra
     """report/summary.csv: one row per variant x scenario. Latency pooled over all repetitions'
     samples; goodput median over all repetitions; the confidence intervals (Student's t) over the
     repetitions that did not fail (``reps_ranked``). ``warnings`` is 0 here: see
-    ``warning_counts``."""
-    columns = [*SUMMARY_COLUMNS, *SUMMARY_EXTRA_COLUMNS]
+    ``warning_counts``. The database host's figures (``DB_SUMMARY_COLUMNS``, medians over
+    repetitions like ``requests_per_cpu_s``) are NaN without its monitor (every SQLite run)."""
+    columns = [*SUMMARY_COLUMNS, *SUMMARY_EXTRA_COLUMNS, *DB_SUMMARY_COLUMNS]
     if reps.empty:
         return pd.DataFrame(columns=columns)
     rows = []
@@ -109,6 +115,7 @@ def summary_table(reps: pd.DataFrame, latencies: dict[tuple[str, str], np.ndarra
             "rps_ci95_low": rps_low, "rps_ci95_high": rps_high, "reps_ranked": len(good),
             "rep_mean_cv": stats.coefficient_of_variation(rep_means),
             "requests_per_cpu_s": float(g["requests_per_cpu_s"].median()),
+            **{c: float(g[c].median()) for c in DB_SUMMARY_COLUMNS},
             "status": pooled_status(g),
         })
     table = pd.DataFrame(rows).merge(pooled_latency(latencies), on=KEYS, how="left")

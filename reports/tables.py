@@ -198,6 +198,20 @@ EFFICIENCY_VIEW = View(
      "requests_per_cpu_s": "requests per server CPU-second"},
     {"rps_median": fmt_num(1), "requests_per_cpu_s": fmt_num(1)},
     ("rps_median", "requests_per_cpu_s"))
+# PostgreSQL runs: the database host's resources beside the server's (monitor-db.csv).
+EFFICIENCY_DB_VIEW = View(
+    {**EFFICIENCY_VIEW.columns, "db_cpu_s_per_1k": "database CPU-s per 1,000 requests",
+     "db_peak_rss_mib": "database peak RSS MiB",
+     "requests_per_total_cpu_s": "requests per CPU-second, server + database"},
+    {**EFFICIENCY_VIEW.formats, "db_cpu_s_per_1k": fmt_num(2), "db_peak_rss_mib": fmt_num(1),
+     "requests_per_total_cpu_s": fmt_num(1)},
+    (*EFFICIENCY_VIEW.right, "db_cpu_s_per_1k", "db_peak_rss_mib", "requests_per_total_cpu_s"))
+
+
+def efficiency_view(database: bool) -> View:
+    """The efficiency table's view: with ``database`` (a database on a host of its own), the
+    database host's columns too."""
+    return EFFICIENCY_DB_VIEW if database else EFFICIENCY_VIEW
 
 
 def paper2_display(table: pd.DataFrame) -> pd.DataFrame:

@@ -302,7 +302,8 @@ def test_tables_md_has_the_capacity_section(built):
 def test_capacity_csvs(result: Analysis, built):
     out = built[1]
     reps = pd.read_csv(out / "capacity.csv")
-    assert list(reps.columns) == [*CAPACITY_COLUMNS, *CAPACITY_EXTRA_COLUMNS]
+    assert list(reps.columns) == [*CAPACITY_COLUMNS, *CAPACITY_EXTRA_COLUMNS, "database"]
+    assert set(reps["database"]) == {"sqlite"}  # no database block: SQLite, no db columns
     assert list(reps.columns[:8]) == ["variant", "scenario", "rep", "max_rate_rps", "limited_by",
                                       "slo_p99_ms", "cost_cpu_s_per_1k", "peak_rss_mib"]
     assert len(reps) == len(CAPACITY_MODELS) * 2 * REPS
@@ -310,7 +311,8 @@ def test_capacity_csvs(result: Analysis, built):
     assert gu["cost_cpu_s_per_1k"].tolist() == pytest.approx([2.0] * REPS)
     assert set(reps.loc[reps["variant"] == UVICORN, "limited_by"]) == {"client", "levels"}
     steps = pd.read_csv(out / "capacity_steps.csv")
-    assert list(steps.columns) == [*CAPACITY_STEP_COLUMNS, *CAPACITY_STEP_EXTRA_COLUMNS]
+    assert list(steps.columns) == [*CAPACITY_STEP_COLUMNS, *CAPACITY_STEP_EXTRA_COLUMNS,
+                                   "database"]
     written = [s for c in _written(result.run.path, GU) for s in c["steps"]]
     mine = steps[(steps["variant"] == GU) & (steps["scenario"] == OPEN)]
     assert len(mine) == len(written)

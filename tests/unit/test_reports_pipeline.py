@@ -39,10 +39,11 @@ def _without_raw_data(result: Analysis) -> Analysis:
 def _render(result: Analysis, out: Path) -> dict[str, bytes]:
     figs = figures.write_all(result, out / "figures", workers=1)
     render_md.write_tables_md(result, out / "tables.md", figs)
-    render_md.write_summary_csv(result.summary, out / "summary.csv")
-    render_md.write_comparisons_csv(result.comparisons, out / "comparisons.csv")
+    database = result.provenance.database
+    render_md.write_summary_csv(result.summary, out / "summary.csv", database)
+    render_md.write_comparisons_csv(result.comparisons, out / "comparisons.csv", database)
     html.write_html(result, out / "index.html", figs)
-    export.write_paper2(result.paper2_cells, out / "paper2")
+    export.write_paper2(result.paper2_cells, out / "paper2", database=database.kind)
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
