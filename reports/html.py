@@ -5,9 +5,10 @@ With the figures come interactive versions of the main ones, drawn in the browse
 ``plotly.min.js`` (the plotly package's own bundle, written once next to index.html: nothing is
 loaded from the network): per scenario, goodput and latency bars (hover: variant, scenario,
 value, CI; buttons switch the measure; the legend toggles frameworks), throughput versus latency
-and the latency percentile spectra (the legend toggles variants), and per capacity scenario its
-curves (``reports.html_capacity``). Their data are the Analysis' frames, formatted here; the
-static PNGs stay, as the fallback."""
+and the latency percentile spectra (the legend toggles variants), per capacity scenario its
+curves (``reports.html_capacity``), and per scenario the resources over time, the database
+host's too in a PostgreSQL run (``reports.html_resources``). Their data are the Analysis'
+frames, formatted here; the static PNGs stay, as the fallback."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from reports import capacity_sections, html_capacity, sections, tables
+from reports import capacity_sections, html_capacity, html_resources, sections, tables
 from reports import plotly_kit as pk
 from reports.constants import FAILED_COLOR, FAILED_PATTERN, PLOTLY_JS
 from reports.database import headline
@@ -42,7 +43,8 @@ SECTIONS = (("paper1", "Paper 1 view — Bednarz & Miłosz (throughput and mean 
 # The static figure each interactive one stands for (shown beneath it, folded).
 INTERACTIVE_FOR = {"latency": "latency_percentiles.png",
                    "throughput_latency": "throughput_latency.png"}
-FOLDED_SECTIONS = ("capacity",)  # every static figure there has an interactive one above it
+# Every static figure there has an interactive one above it.
+FOLDED_SECTIONS = ("capacity", "resources")
 
 
 def _table(view: tables.View, df: pd.DataFrame) -> dict[str, Any]:
@@ -65,7 +67,7 @@ def _figure_context(fig: Figure, findings: pd.DataFrame) -> dict[str, Any]:
 
 # -- interactive figures (Plotly specs: plain JSON, drawn by plotly.min.js) ------------------------
 
-PLOT_PLACES = ("scenarios", "throughput_latency", "latency", "capacity")
+PLOT_PLACES = ("scenarios", "throughput_latency", "latency", "capacity", "resources")
 BAR_PX = 22  # one bar per this many pixels of height
 
 
@@ -287,7 +289,8 @@ def _percentile_curves(curves: pd.DataFrame, scenarios: Sequence[str], variants:
 
 def interactive(result: Analysis) -> dict[str, list[dict[str, Any]]]:
     """The interactive figures by place in the page: "scenarios" (one bar chart per scenario),
-    "throughput_latency" and "latency" (one each), "capacity" (one per capacity scenario)."""
+    "throughput_latency" and "latency" (one each), "capacity" (one per capacity scenario),
+    "resources" (one per scenario with resource data)."""
     styles = variant_styles(result.variants, result.summary)
     out: dict[str, list[dict[str, Any]]] = {place: [] for place in PLOT_PLACES}
     for scenario in result.scenarios:
@@ -305,6 +308,8 @@ def interactive(result: Analysis) -> dict[str, list[dict[str, Any]]]:
     cap = result.capacity
     out["capacity"] = html_capacity.capacity_plots(cap.curves, cap.scenarios, cap.modes,
                                                    result.variants, styles)
+    out["resources"] = html_resources.resources_plots(result.timelines, result.scenarios,
+                                                      result.variants, styles)
     for i, plot in enumerate(p for plots in out.values() for p in plots):
         plot["id"] = f"plot-{i}"
     return out

@@ -97,7 +97,8 @@ def test_every_interactive_figure_is_drawn_offline_without_console_errors(
     html = (report / "index.html").read_text(encoding="utf-8")
     specs = len(re.findall(r'<script type="application/json" id="plot-\d+-spec">', html))
     # per-scenario bars, scatter, percentile curves, one capacity figure per capacity scenario
-    assert specs == len(SCENARIOS.split(",")) + 2 + len(CAPACITY.split(","))
+    # bars and resources per scenario, throughput-latency and spectra, one per capacity scenario
+    assert specs == 2 * len(SCENARIOS.split(",")) + 2 + len(CAPACITY.split(","))
     assert html.count('<h2 id="capacity">') == 1
     assert f'data-plots="{specs}"' in dom and f'data-plots-drawn="{specs}"' in dom
     assert 'data-plots-failed="0"' in dom

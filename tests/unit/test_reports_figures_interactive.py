@@ -214,7 +214,7 @@ def test_html_writes_plotly_once_next_to_the_page(result: Analysis, tmp_path: Pa
     assert (tmp_path / PLOTLY_JS).read_text(encoding="utf-8") == plotly.offline.get_plotlyjs()
     specs = re.findall(r'<script type="application/json" id="plot-\d+-spec">(.*?)</script>',
                        page, re.DOTALL)
-    assert len(specs) == len(SCENARIOS) + 2
+    assert len(specs) == len(SCENARIOS) + 2 + len(SCENARIOS)  # + resources per scenario
     for text in specs:
         _strict(text)
     # the PNGs stay: shown, or folded beneath their interactive version
