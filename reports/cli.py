@@ -17,6 +17,7 @@ from reports.constants import (
 )
 
 EXIT_USAGE = 2
+DEMO_DATABASES = ("sqlite", "postgresql")  # reports/synthetic_database.py
 # The demo's default scenarios: both papers' (paper 1's seven, paper 2's six), then a capacity
 # search and a capacity ladder.
 DEMO_SCENARIOS: tuple[str, ...] = (
@@ -85,12 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--reps", type=_count(100), default=3)
     d.add_argument("--requests", type=_count(1_000_000), default=1000,
                    help="requests per repetition")
+    d.add_argument("--database", choices=DEMO_DATABASES, default="sqlite",
+                   help="the run's database: sqlite (in-process, the default) or postgresql "
+                        "(on a host of its own, whose monitor-db.csv the report shows)")
     return parser
 
 
 def _build(args: argparse.Namespace) -> int:
     from reports import tables
     from reports.build import build
+    from reports.database import headline
     from reports.thresholds import ThresholdError, crossings, parse
 
     try:
@@ -102,6 +107,7 @@ def _build(args: argparse.Namespace) -> int:
                         thresholds=limits,
                         paper2_failures=getattr(args, "paper2_failures", "blank"))
     if not args.quiet:
+        print(headline(result.provenance.database))
         print(tables.terminal_summary(result.summary), end="")
         n = result.counts
         print(f"\nvalidity: {n.errors} error(s), {n.warnings} warning(s) — see "
@@ -139,6 +145,7 @@ def _demo(args: argparse.Namespace) -> int:
     from reports.load import NotARunError
     from reports.synthetic import SCENARIOS, demo_plan, make_run
     from reports.synthetic_capacity import CAPACITY_MODELS, CAPACITY_SCENARIOS, add_capacity_cells
+    from reports.synthetic_database import add_database
 
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = [s for s in scenarios if s not in SCENARIOS and s not in CAPACITY_SCENARIOS]
@@ -156,6 +163,7 @@ def _demo(args: argparse.Namespace) -> int:
     models = {v: m for v, m in CAPACITY_MODELS.items() if not planned or v in planned}
     if capacity:
         add_capacity_cells(args.out_dir, capacity, reps=args.reps, models=models)
+    add_database(args.out_dir, getattr(args, "database", "sqlite"))
     return _build(argparse.Namespace(run_dir=args.out_dir, no_figures=False, no_html=False,
                                      quiet=False))
 
