@@ -55,5 +55,8 @@ METHOD_NOTES: tuple[str, ...] = (
     "servers that do not honour the parallelism setting.",
     "Requests per CPU-second = successful requests / CPU-seconds of the server's process tree "
     "(monitor cpu_percent summed over processes per sample, integrated over time); median over "
-    "repetitions.",
+    "repetitions. With a database on its own host (PostgreSQL), its process tree is sampled "
+    "(monitor-db.csv) and integrated the same way: its CPU-seconds per 1,000 successful "
+    "requests, its peak RSS, and the requests per CPU-second of server and database together; "
+    "blank, never zero, without its monitor.",
 )
