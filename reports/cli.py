@@ -107,10 +107,10 @@ def _build(args: argparse.Namespace) -> int:
                         thresholds=limits,
                         paper2_failures=getattr(args, "paper2_failures", "blank"))
     if not args.quiet:
-        print(headline(result.provenance.database))
         print(tables.terminal_summary(result.summary), end="")
+        print(f"\n{headline(result.provenance.database)}")
         n = result.counts
-        print(f"\nvalidity: {n.errors} error(s), {n.warnings} warning(s) — see "
+        print(f"validity: {n.errors} error(s), {n.warnings} warning(s) — see "
               f"{out / 'tables.md'}")
         main_file = out / ("tables.md" if args.no_html else "index.html")
         print(f"report: {main_file}  ({time.perf_counter() - started:.1f} s)")

@@ -490,8 +490,19 @@ def resource_figure(result: Analysis, scenario: str, out: Path, styles: Styles) 
                   "requests per second.")
 
 
-def efficiency_figure(result: Analysis, out: Path, styles: Styles) -> Figure | None:
-    data = result.efficiency.dropna(subset=["requests_per_cpu_s"])
+# (column, figure file, what the CPU-seconds are of): the server's; with a database on its own
+# host (PostgreSQL runs) also server and database together.
+EFFICIENCY_FIGURES = (("requests_per_cpu_s", "efficiency.png", "server"),
+                      ("requests_per_total_cpu_s", "efficiency_total.png",
+                       "server + database"))
+
+
+def efficiency_figure(result: Analysis, out: Path, styles: Styles,
+                      which: int = 0) -> Figure | None:
+    column, name, whose = EFFICIENCY_FIGURES[which]
+    if column not in result.efficiency:
+        return None
+    data = result.efficiency.dropna(subset=[column])
     if data.empty:
         return None
     status = result.summary.set_index(["variant", "scenario"])["status"]
@@ -500,15 +511,15 @@ def efficiency_figure(result: Analysis, out: Path, styles: Styles) -> Figure | N
     for scenario in scenarios:
         part = data[data["scenario"] == scenario]
         part = part.assign(status=[status.get((v, scenario), "") for v in part["variant"]])
-        panels.append((scenario, Bars.of(part, "requests_per_cpu_s", higher_is_better=True)))
-    fig = _bar_figure(panels, styles, "successful requests per server CPU-second", False,
-                      "Requests per server CPU-second (higher is better)",
+        panels.append((scenario, Bars.of(part, column, higher_is_better=True)))
+    fig = _bar_figure(panels, styles, f"successful requests per {whose} CPU-second", False,
+                      f"Requests per {whose} CPU-second (higher is better)",
                       columns=2 if len(panels) > 1 else 1)
-    name = "efficiency.png"
     _save(fig, out / name)
-    return Figure(name, "Requests per server CPU-second", "efficiency", tuple(scenarios),
-                  "Median over repetitions, one panel per scenario, best on top; needs the "
-                  "server monitor.")
+    needs = "the server monitor" if which == 0 else \
+        "both monitors (monitor-server.csv, monitor-db.csv)"
+    return Figure(name, f"Requests per {whose} CPU-second", "efficiency", tuple(scenarios),
+                  f"Median over repetitions, one panel per scenario, best on top; needs {needs}.")
 
 
 def capacity_figure(result: Analysis, scenario: str, out: Path, styles: Styles) -> Figure | None:
@@ -573,7 +584,8 @@ def write_all(result: Analysis, out: Path, workers: int | None = None) -> list[F
         lambda: throughput_latency_figure(result, out, styles),
         lambda: latency_figure(result, out, styles),
         *[(lambda s=s: resource_figure(result, s, out, styles)) for s in result.scenarios],
-        lambda: efficiency_figure(result, out, styles),
+        *[(lambda i=i: efficiency_figure(result, out, styles, i))
+          for i in range(len(EFFICIENCY_FIGURES))],
         *[(lambda s=s: capacity_figure(result, s, out, styles))
           for s in result.capacity.scenarios],
     ]

@@ -199,6 +199,19 @@ def test_resources_over_time_have_the_database_host(pg):
     assert "<b>database RSS MiB (its process tree, own host)</b>" in titles
 
 
+def test_figures_add_server_plus_database_efficiency_only_with_a_database_host(pg, sqlite,
+                                                                              tmp_path: Path):
+    from reports import figures
+
+    drawn = {f.filename: f for f in figures.write_all(pg[0], tmp_path / "pg", workers=1)}
+    assert {"efficiency.png", "efficiency_total.png"} <= set(drawn)
+    assert drawn["efficiency_total.png"].title == "Requests per server + database CPU-second"
+    assert "the database's process tree" in drawn["resources_smoke_get.png"].caption
+    plain = {f.filename: f for f in figures.write_all(sqlite[0], tmp_path / "sqlite", workers=1)}
+    assert "efficiency.png" in plain and "efficiency_total.png" not in plain
+    assert "database" not in plain["resources_smoke_get.png"].caption
+
+
 # -- exports ------------------------------------------------------------------------------------
 
 def test_every_export_has_the_database_column_and_postgresql_adds_its_figures(pg):
