@@ -16,8 +16,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import postgres_env, stack_client
 from contract_client import STACKS, ContractClient
+from inprocess import postgres_env, stack_client
 from pg_cluster import PgCluster, free_port
 
 from apps.common import ITEM_ID_MAX
