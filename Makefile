@@ -10,7 +10,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 # Debian packages the controller needs beyond Python: the report test's browser and the client
 # benchmark's reference server and load generator. (The lab role installs its own tools.)
-SYSTEM_PACKAGES := chromium nginx-light wrk tar
+SYSTEM_PACKAGES := chromium nginx-light wrk tar postgresql
 
 .PHONY: help venv system-deps bench lab lab-down test lint unit contract lab-test bench-client bench-report clean
 

@@ -16,9 +16,11 @@ every router), the `item_id` URL convertor, the strict item field types for the 
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -26,7 +28,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import Field, Strict
+from pydantic import BaseModel, Field, Strict
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -46,10 +48,13 @@ from apps.common import (
     is_item_id,
     is_json_content_type,
     loads_json,
+    nul_errors,
 )
 
-ItemExists = Callable[[int], bool]
-"""Whether an item id is in the database (blocking: it is run in the thread pool)."""
+ItemExists = Callable[[int], bool] | Callable[[int], Awaitable[bool]]
+"""Whether an item id is in the database: a blocking function (run in the thread pool) or a
+coroutine function (awaited on the event loop)."""
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 # The item's fields, for the models of every FastAPI stack (pydantic or SQLModel): strict types (no
 # "1.5" for a number, no 123 for a string) within the contract's limits, never +-inf. Strict() comes
@@ -194,7 +199,21 @@ async def names_unknown_item(request: Request) -> bool:
     if not is_item_id(item_id):
         return True
     item_exists: ItemExists = request.app.state.item_exists
+    if inspect.iscoroutinefunction(item_exists):
+        return not await item_exists(item_id)
     return not await run_in_threadpool(item_exists, item_id)
+
+
+def refuse_nul(item: BaseModel) -> None:
+    """For a database whose text cannot hold U+0000 (PostgreSQL): an item with it is invalid.
+
+    Raised as a validation error, so the handler answers 404 first for an unknown id, then 422.
+    """
+    errors = nul_errors(item.model_dump())
+    if errors:
+        raise RequestValidationError(
+            [{**error, "loc": tuple(error["loc"]), "input": None} for error in errors]
+        )
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -259,15 +278,19 @@ async def post(request: Request) -> JSONResponse:
 # --- application --------------------------------------------------------------------------------
 
 
-def contract_app(title: str, item_exists: ItemExists) -> FastAPI:
+def contract_app(
+    title: str, item_exists: ItemExists, lifespan: Lifespan | None = None
+) -> FastAPI:
     """A `FastAPI` application set up for the contract, serving the `papers` endpoints.
 
     No docs or schema routes, no slash redirects, the contract's error handlers and the drain
     middleware. `item_exists` is the stack's look-up for the 404-before-bad-body rule; the stack
-    then includes its own router of item endpoints.
+    then includes its own router of item endpoints. `lifespan`, where the server runs one (daphne
+    does not), opens and closes what the stack needs.
     """
     app = FastAPI(
         title=title,
+        lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,

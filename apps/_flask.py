@@ -18,7 +18,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, g, jsonify, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
@@ -33,9 +33,14 @@ from apps.common import (
     is_chunked,
     is_json_content_type,
     loads_json,
+    nul_errors,
     read_limited,
     validate_item,
 )
+
+# App config key: refuse strings holding U+0000 as invalid (422), for a database that cannot
+# store them (PostgreSQL's text).
+REFUSE_NUL = "FWBENCH_REFUSE_NUL"
 
 
 class ItemIdConverter(BaseConverter):
@@ -107,6 +112,8 @@ def item_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         abort(400, "body must be a JSON object")
     item, errors = validate_item(data)
+    if not errors and current_app.config.get(REFUSE_NUL):
+        errors = nul_errors(item)
     if errors:
         response = jsonify(detail=errors)
         response.status_code = 422

@@ -1,4 +1,4 @@
-"""What every stack shares: item and request limits, SQLite settings, a strict JSON reader.
+"""What every stack shares: item and request limits, database settings, a strict JSON reader.
 
 The web contract these serve is written down in docs/web-contract.md.
 
@@ -16,7 +16,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote
 
 # Item limits (docs/web-contract.md).
 NAME_MIN_LENGTH = 1
@@ -26,7 +27,8 @@ DESCRIPTION_DEFAULT = ""
 PRICE_MIN = 0.0
 PRICE_MAX = 1e9
 
-# An item id in a URL: 1 to 19 ASCII digits, and at most SQLite's largest INTEGER.
+# An item id in a URL: 1 to 19 ASCII digits, and at most SQLite's largest INTEGER (PostgreSQL's
+# BIGINT has the same range).
 ITEM_ID_MAX = 2**63 - 1
 
 
@@ -123,8 +125,147 @@ def sqlite_settings(path: str | os.PathLike[str] | None = None) -> SQLiteSetting
     return SQLiteSettings(path=os.fspath(path), busy_timeout_ms=busy_ms, journal_mode=journal)
 
 
+# Which database the stacks use (docs/databases.md): SQLite unless FWBENCH_DATABASE says otherwise.
+ENV_DATABASE = "FWBENCH_DATABASE"
+DatabaseKind = Literal["sqlite", "postgresql"]
+DATABASE_KINDS: tuple[DatabaseKind, ...] = ("sqlite", "postgresql")
+DEFAULT_DATABASE: DatabaseKind = "sqlite"
+
+
+def database_kind() -> DatabaseKind:
+    """The database named by FWBENCH_DATABASE: `sqlite` (also when unset or empty) or
+    `postgresql`; anything else is a one-line RuntimeError naming the choices."""
+    value = os.environ.get(ENV_DATABASE, "")
+    if not value:
+        return DEFAULT_DATABASE
+    for kind in DATABASE_KINDS:
+        if value == kind:
+            return kind
+    raise RuntimeError(
+        f"{ENV_DATABASE} must be one of {', '.join(DATABASE_KINDS)} "
+        f"(unset or empty: {DEFAULT_DATABASE}), not {value[:40]!r}"
+    )
+
+
+# PostgreSQL, reached over TCP. The password is never in the environment, a URL or a command
+# line: libpq reads it from the file named by PGPASSFILE (host:port:dbname:user:password).
+ENV_PG_HOST = "FWBENCH_PG_HOST"
+ENV_PG_PORT = "FWBENCH_PG_PORT"
+ENV_PG_NAME = "FWBENCH_PG_NAME"
+ENV_PG_USER = "FWBENCH_PG_USER"
+ENV_PG_POOL = "FWBENCH_PG_POOL"
+DEFAULT_PG_PORT = 5432
+DEFAULT_PG_NAME = "fwbench"
+DEFAULT_PG_USER = "fwbench"
+DEFAULT_PG_POOL = 8
+# Seconds libpq waits for a connection before giving up (a database that cannot be reached).
+PG_CONNECT_TIMEOUT_S = 10
+
+
+def _conninfo_value(value: str) -> str:
+    """A libpq connection-string value, quoted (backslash and single quote escaped)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """Where the PostgreSQL database is, and how many connections each server process keeps."""
+
+    host: str
+    port: int = DEFAULT_PG_PORT
+    name: str = DEFAULT_PG_NAME
+    user: str = DEFAULT_PG_USER
+    pool_size: int = DEFAULT_PG_POOL
+
+    @property
+    def conninfo(self) -> str:
+        """A libpq connection string (psycopg, psycopg_pool), without a password."""
+        params = {
+            "host": self.host,
+            "port": str(self.port),
+            "dbname": self.name,
+            "user": self.user,
+            "connect_timeout": str(PG_CONNECT_TIMEOUT_S),
+        }
+        return " ".join(f"{key}={_conninfo_value(value)}" for key, value in params.items())
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The SQLAlchemy URL (psycopg 3 dialect), without a password."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return (
+            f"postgresql+psycopg://{quote(self.user, safe='')}@{host}:{self.port}/"
+            f"{quote(self.name, safe='')}?connect_timeout={PG_CONNECT_TIMEOUT_S}"
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """Where the database is, for a log line or a summary (there is no secret to leave out)."""
+        return {"host": self.host, "port": self.port, "name": self.name, "user": self.user}
+
+
+def _env_int(name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+    raw = os.environ.get(name, "") or str(default)
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = minimum - 1
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
+        raise RuntimeError(f"{name} must be an integer {bounds}, not {raw[:40]!r}")
+    return value
+
+
+def postgres_settings() -> PostgresSettings:
+    """PostgreSQL settings from the environment (FWBENCH_PG_*); one-line RuntimeErrors."""
+    host = os.environ.get(ENV_PG_HOST, "").strip()
+    if not host:
+        raise RuntimeError(
+            f"{ENV_PG_HOST} is not set: with {ENV_DATABASE}=postgresql it must name the "
+            "database server's host name or address (the password comes from PGPASSFILE)"
+        )
+    if host.startswith("/") or any(c.isspace() or c == "," for c in host):
+        raise RuntimeError(
+            f"{ENV_PG_HOST} must be one host name or address (PostgreSQL is used over TCP), "
+            f"not {host[:60]!r}"
+        )
+    port = _env_int(ENV_PG_PORT, DEFAULT_PG_PORT, 1, 65535)
+    pool_size = _env_int(ENV_PG_POOL, DEFAULT_PG_POOL, 1)
+    names = {}
+    for env, default in ((ENV_PG_NAME, DEFAULT_PG_NAME), (ENV_PG_USER, DEFAULT_PG_USER)):
+        value = os.environ.get(env, "").strip() or default
+        if "\x00" in value:
+            raise RuntimeError(f"{env} must not contain a NUL character")
+        names[env] = value
+    return PostgresSettings(
+        host=host,
+        port=port,
+        name=names[ENV_PG_NAME],
+        user=names[ENV_PG_USER],
+        pool_size=pool_size,
+    )
+
+
+# PostgreSQL's text cannot hold U+0000 (SQLite's can): on PostgreSQL a string field with one is
+# refused as invalid (422) instead of failing in the driver (a 500). Django REST framework's
+# CharField refuses it on every database already.
+NUL = "\x00"
+
+
+def nul_errors(item: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Errors, shaped like pydantic's, for the string fields of a valid item that hold U+0000."""
+    return [
+        {
+            "type": "string_no_nul",
+            "loc": ["body", field],
+            "msg": "String should not contain the NUL character (U+0000)",
+        }
+        for field in ("name", "description")
+        if isinstance(item.get(field), str) and NUL in item[field]
+    ]
+
+
 def is_item_id(value: int) -> bool:
-    """Whether an id that matched ITEM_ID_REGEX also fits in SQLite's INTEGER."""
+    """Whether an id that matched ITEM_ID_REGEX also fits in SQLite's INTEGER (and in BIGINT)."""
     return 0 <= value <= ITEM_ID_MAX
 
 

@@ -1,6 +1,8 @@
 """FastAPI + SQLModel: one class hierarchy for the table and the API models, a session per request.
 
-Run with any ASGI server on `apps.fastapi_sqlmodel:app` (the database is named by FWBENCH_DB).
+Run with any ASGI server on `apps.fastapi_sqlmodel:app` (the database is named by FWBENCH_DB; with
+FWBENCH_DATABASE=postgresql the engine is SQLAlchemy's `postgresql+psycopg` dialect with a pool
+of FWBENCH_PG_POOL connections per process and no overflow: docs/databases.md).
 
 The contract's FastAPI plumbing (body limit and strict JSON, the order of errors, body drain, the
 `item_id` convertor) and the endpoints that touch no database come from `apps._fastapi`, shared
@@ -21,7 +23,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
-from sqlalchemy import Engine, event
+from sqlalchemy import BigInteger, Engine, event
 from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, func, select, update
 
 from apps._fastapi import (
@@ -30,8 +32,16 @@ from apps._fastapi import (
     ItemName,
     ItemPrice,
     contract_app,
+    refuse_nul,
 )
-from apps.common import DESCRIPTION_DEFAULT, SQLiteSettings, sqlite_settings
+from apps.common import (
+    DESCRIPTION_DEFAULT,
+    PostgresSettings,
+    SQLiteSettings,
+    database_kind,
+    postgres_settings,
+    sqlite_settings,
+)
 
 STACK = "fastapi_sqlmodel"
 
@@ -50,7 +60,9 @@ class ItemBase(SQLModel):
 class Item(ItemBase, table=True):
     __tablename__ = "items"
 
-    id: int | None = Field(default=None, primary_key=True)
+    # 64-bit (ids in URLs go up to 2**63 - 1): an INTEGER id would be bound as int4 on
+    # PostgreSQL, and a large id would overflow it (a 500) instead of finding no row.
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
 
 
 class ItemCreate(ItemBase):
@@ -62,6 +74,11 @@ class ItemPublic(ItemBase):
 
 
 # --- database -----------------------------------------------------------------------------------
+
+
+def make_postgres_engine(settings: PostgresSettings) -> Engine:
+    # Sessions run in the thread pool; each waits for one of pool_size connections (no overflow).
+    return create_engine(settings.sqlalchemy_url, pool_size=settings.pool_size, max_overflow=0)
 
 
 def make_engine(settings: SQLiteSettings) -> Engine:
@@ -112,7 +129,9 @@ def list_items(session: SessionDep) -> list[ItemPublic]:
 
 @router.post("/items", status_code=201)
 @router.post("/items/", status_code=201)
-def create_item(item: ItemCreate, session: SessionDep) -> ItemPublic:
+def create_item(item: ItemCreate, request: Request, session: SessionDep) -> ItemPublic:
+    if request.app.state.refuse_nul:
+        refuse_nul(item)
     db_item = Item.model_validate(item)
     session.add(db_item)
     session.flush()  # the INSERT: the item has its id
@@ -131,11 +150,16 @@ def get_item(item_id: int, session: SessionDep) -> ItemPublic:
 
 @router.put("/items/{item_id:item_id}")
 @router.put("/items/{item_id:item_id}/")
-def update_item(item_id: int, item: ItemCreate, session: SessionDep) -> ItemPublic:
+def update_item(
+    item_id: int, item: ItemCreate, request: Request, session: SessionDep
+) -> ItemPublic:
+    if request.app.state.refuse_nul:
+        refuse_nul(item)
     result = session.exec(update(Item).where(col(Item.id) == item_id).values(**item.model_dump()))
     if result.rowcount == 0:
         raise HTTPException(404, "Item not found")
-    # Read back in the same transaction, which holds SQLite's write lock: it cannot be gone.
+    # Read back in the same transaction, which holds SQLite's write lock (PostgreSQL's row lock):
+    # it cannot be gone.
     updated = ItemPublic.model_validate(get_or_404(session, item_id))  # before commit() expires it
     session.commit()
     return updated
@@ -158,10 +182,15 @@ def healthz(session: SessionDep) -> dict[str, Any]:
 
 
 def create_app(db_path: str | os.PathLike[str] | None = None) -> FastAPI:
-    """The application; `db_path` overrides FWBENCH_DB."""
-    engine = make_engine(sqlite_settings(db_path))
+    """The application; `db_path` (an SQLite file) overrides FWBENCH_DATABASE and FWBENCH_DB."""
+    postgresql = db_path is None and database_kind() == "postgresql"
+    if postgresql:
+        engine = make_postgres_engine(postgres_settings())
+    else:
+        engine = make_engine(sqlite_settings(db_path))
     app = contract_app(STACK, item_exists=partial(item_exists, engine))
     app.state.engine = engine
+    app.state.refuse_nul = postgresql  # PostgreSQL's text cannot hold U+0000: a 422
     app.include_router(router)
     return app
 

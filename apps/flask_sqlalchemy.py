@@ -5,7 +5,9 @@ count decides 404: loading the row first and flushing changes to it later would 
 DELETE (a StaleDataError, so a 500, or two 204s for one row). Answers are built from the row before
 the commit, never reloaded after it (where it may already be deleted).
 
-Run with any WSGI server on `apps.flask_sqlalchemy:app` (the database is named by FWBENCH_DB).
+Run with any WSGI server on `apps.flask_sqlalchemy:app` (the database is named by FWBENCH_DB; with
+FWBENCH_DATABASE=postgresql the engine is SQLAlchemy's `postgresql+psycopg` dialect with a pool
+of FWBENCH_PG_POOL connections per process and no overflow: docs/databases.md).
 
 The contract's Flask plumbing (JSON errors, body drain, strict JSON, the `item_id` converter) and
 the endpoints that touch no database come from `apps._flask`, shared with `apps.flask_sqlite3`,
@@ -20,12 +22,12 @@ from typing import Any
 
 from flask import Flask, Response, abort, jsonify
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import event, func
+from sqlalchemy import BigInteger, event, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
-from apps._flask import contract_app, item_body
-from apps.common import DESCRIPTION_DEFAULT, sqlite_settings
+from apps._flask import REFUSE_NUL, contract_app, item_body
+from apps.common import DESCRIPTION_DEFAULT, database_kind, postgres_settings, sqlite_settings
 
 STACK = "flask_sqlalchemy"
 
@@ -40,7 +42,9 @@ db = SQLAlchemy(model_class=Base)
 class Item(db.Model):
     __tablename__ = "items"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # 64-bit (ids in URLs go up to 2**63 - 1): an INTEGER id would be bound as int4 on
+    # PostgreSQL, and a large id would overflow it (a 500) instead of finding no row.
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     name: Mapped[str]
     description: Mapped[str] = mapped_column(default=DESCRIPTION_DEFAULT)
     price: Mapped[float]
@@ -54,9 +58,15 @@ class Item(db.Model):
         }
 
 
-def create_app(db_path: str | os.PathLike[str] | None = None) -> Flask:
-    """The application; `db_path` overrides FWBENCH_DB."""
-    app = contract_app(__name__)
+def configure_postgresql(app: Flask) -> None:
+    pg = postgres_settings()
+    app.config["SQLALCHEMY_DATABASE_URI"] = pg.sqlalchemy_url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": pg.pool_size, "max_overflow": 0}
+    app.config[REFUSE_NUL] = True  # PostgreSQL's text cannot hold U+0000: a 422
+    db.init_app(app)
+
+
+def configure_sqlite(app: Flask, db_path: str | os.PathLike[str] | None) -> None:
     settings = sqlite_settings(db_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{settings.path}"
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": settings.timeout_s}}
@@ -66,6 +76,15 @@ def create_app(db_path: str | os.PathLike[str] | None = None) -> Flask:
         @event.listens_for(db.engine, "connect")
         def apply_pragmas(dbapi_connection: Any, _record: Any) -> None:
             settings.apply_pragmas(dbapi_connection)
+
+
+def create_app(db_path: str | os.PathLike[str] | None = None) -> Flask:
+    """The application; `db_path` (an SQLite file) overrides FWBENCH_DATABASE and FWBENCH_DB."""
+    app = contract_app(__name__)
+    if db_path is None and database_kind() == "postgresql":
+        configure_postgresql(app)
+    else:
+        configure_sqlite(app, db_path)
 
     # Both forms of each item URL are rules of their own: answered directly, no 308 redirect.
     # (strict_slashes=False would answer "/items" too, but loses the 405 for it.)
@@ -104,7 +123,8 @@ def create_app(db_path: str | os.PathLike[str] | None = None) -> Flask:
         result = db.session.execute(db.update(Item).where(Item.id == item_id).values(**fields))
         if result.rowcount == 0:
             abort(404, "Item not found")
-        # Read back in the same transaction, which holds SQLite's write lock: it cannot be gone.
+        # Read back in the same transaction, which holds SQLite's write lock (PostgreSQL's row
+        # lock): it cannot be gone.
         item = db.get_or_404(Item, item_id, description="Item not found")
         data = item.to_dict()  # before commit() expires it
         db.session.commit()

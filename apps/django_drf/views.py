@@ -94,8 +94,9 @@ class ItemViewSet(viewsets.ModelViewSet):
         instance = self.get_object()  # an unknown id is a 404 before any body error
         serializer = self.get_serializer(instance, data=item_body(request))
         serializer.is_valid(raise_exception=True)
-        # One transaction (BEGIN IMMEDIATE: it holds SQLite's write lock), so the row read back
-        # is the one just written and cannot vanish in between.
+        # One transaction (BEGIN IMMEDIATE: it holds SQLite's write lock; on PostgreSQL the
+        # UPDATE holds the row's lock), so the row read back is the one just written and cannot
+        # vanish in between.
         with transaction.atomic():
             if not Item.objects.filter(pk=instance.pk).update(**serializer.validated_data):
                 raise exceptions.NotFound()  # deleted since get_object()

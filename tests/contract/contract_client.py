@@ -156,6 +156,11 @@ class ASGIClient:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
 
+    def run(self, coroutine: Any) -> Any:
+        """Run a coroutine on the application's loop (e.g. to close its pool) and return its
+        result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=120)
+
     def close(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:

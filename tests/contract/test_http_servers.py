@@ -5,6 +5,10 @@ variant's own command on 127.0.0.1 (a free port, 2 workers x 2 threads), wait fo
 test_contract.py against it in a subprocess (FWBENCH_CONTRACT_URL), stop the server by its PID.
 The servers are this interpreter's; FWBENCH_CONTRACT_VERSIONS=paper renders the commands for the
 paper version set, for a run from a venv of requirements/server-paper.txt.
+
+Every variant runs on SQLite; on PostgreSQL (the throwaway cluster of `pg_cluster.py`, reset by
+`apps.seed`) the variants of PG_VARIANTS do, which cover every server and every stack;
+FWBENCH_CONTRACT_PG_VARIANTS=all runs every variant on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import pytest
 import yaml
 from contract_client import ENV_SEED_ITEMS, ENV_SERVER, ENV_STACK, ENV_URL
 
-from apps.seed import seed_database
+from apps.common import postgres_settings
+from apps.seed import seed_database, seed_postgres
 
 REPO = Path(__file__).resolve().parents[2]
 MATRIX = REPO / "roles" / "fwbench" / "defaults" / "main.yml"
@@ -74,6 +79,30 @@ def load_variants(path: Path = MATRIX) -> tuple[list[Variant], dict[str, Any]]:
 
 
 VARIANTS, MATRIX_DATA = load_variants()
+
+# The variants run on PostgreSQL by default (11 of 27, about 2 minutes): every server and every
+# stack, the raw FastAPI stack's async pool on four ASGI servers (with and without a lifespan:
+# daphne runs none), the raw Flask stack's pool on gunicorn gevent, granian and the dev server.
+# The ORM stacks under gevent are test_postgres.py's. FWBENCH_CONTRACT_PG_VARIANTS=all runs all
+# 27 on PostgreSQL (they all pass).
+PG_VARIANTS = {
+    "flask_sqlite3-flask_dev", "flask_sqlite3-gunicorn_gevent", "flask_sqlite3-granian_wsgi",
+    "flask_sqlalchemy-gunicorn_gthread",
+    "fastapi_sqlite3-uvicorn", "fastapi_sqlite3-daphne", "fastapi_sqlite3-granian_asgi",
+    "fastapi_sqlite3-hypercorn",
+    "fastapi_sqlmodel-gunicorn_uvicorn",
+    "django_drf-django_dev", "django_drf-uvicorn",
+}
+PG_DATABASE = "fwbench"
+PG_POOL = 4  # connections per server process (2 workers: 8 per variant)
+
+
+def _variant_params() -> list[Any]:
+    every = os.environ.get("FWBENCH_CONTRACT_PG_VARIANTS", "") == "all"
+    params = [pytest.param(variant, "sqlite", id=variant.name) for variant in VARIANTS]
+    params += [pytest.param(variant, "postgresql", id=f"{variant.name}-postgresql")
+               for variant in VARIANTS if every or variant.name in PG_VARIANTS]
+    return params
 
 
 def free_port() -> int:
@@ -154,26 +183,44 @@ def tail(path: Path, lines: int = 40) -> str:
         return ""
 
 
+def database_environ(workdir: Path, database_env: dict[str, str] | None) -> dict[str, str]:
+    """A freshly seeded database: SQLite in `workdir`, or the PostgreSQL one `database_env`
+    names (reset by the seed, as the run play does); what the server needs to reach it."""
+    if database_env is None:
+        db = workdir / "fwbench.db"
+        seed_database(db, SEED_ITEMS, MATRIX_DATA["app_server_sqlite_journal_mode"])
+        return {
+            "FWBENCH_DB": str(db),
+            "FWBENCH_SQLITE_BUSY_MS": str(MATRIX_DATA["app_server_sqlite_busy_timeout_ms"]),
+            "FWBENCH_SQLITE_JOURNAL": MATRIX_DATA["app_server_sqlite_journal_mode"],
+        }
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in database_env.items():
+            mp.setenv(name, value)
+        seed_postgres(postgres_settings(), SEED_ITEMS)
+    return database_env
+
+
 @contextlib.contextmanager
-def running(variant: Variant, workdir: Path) -> Iterator[str]:
-    """The variant's server on a freshly seeded database in `workdir`, healthy: yields its URL.
+def running(
+    variant: Variant, workdir: Path, database_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """The variant's server on a freshly seeded database, healthy: yields its URL. SQLite in
+    `workdir` by default; PostgreSQL with `database_env` (FWBENCH_DATABASE, FWBENCH_PG_*,
+    PGPASSFILE).
 
     Started as the matrix says (its own process group), stopped by its PID on exit; its output
     goes to `workdir`/server.log, whose tail is in the error if it never becomes healthy.
     """
-    db = workdir / "fwbench.db"
-    seed_database(db, SEED_ITEMS, MATRIX_DATA["app_server_sqlite_journal_mode"])
     secret = workdir / "secret_key"
     secret.write_text("contract-tests-only-" + "y" * 40, encoding="utf-8")
     port = free_port()
     url = f"http://{HOST}:{port}"
     server_env = {
         **clean_environ(),
-        "FWBENCH_DB": str(db),
+        **database_environ(workdir, database_env),
         "FWBENCH_SECRET_KEY_FILE": str(secret),
         "FWBENCH_ALLOWED_HOSTS": HOST,
-        "FWBENCH_SQLITE_BUSY_MS": str(MATRIX_DATA["app_server_sqlite_busy_timeout_ms"]),
-        "FWBENCH_SQLITE_JOURNAL": MATRIX_DATA["app_server_sqlite_journal_mode"],
         "PYTHONUNBUFFERED": "1",
     }
     log = workdir / "server.log"
@@ -201,9 +248,16 @@ def running(variant: Variant, workdir: Path) -> Iterator[str]:
 
 
 @pytest.mark.servers
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
-def test_variant_passes_the_contract_over_http(variant: Variant, tmp_path: Path) -> None:
-    with running(variant, tmp_path) as url:
+@pytest.mark.parametrize(("variant", "database"), _variant_params())
+def test_variant_passes_the_contract_over_http(
+    variant: Variant, database: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    database_env = None
+    if database == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        database_env = cluster.env(PG_DATABASE, pool=PG_POOL)
+    name = variant.name if database == "sqlite" else f"{variant.name} on {database}"
+    with running(variant, tmp_path, database_env) as url:
         started = time.monotonic()
         suite = subprocess.run(
             [sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "no:cacheprovider"],
@@ -221,9 +275,9 @@ def test_variant_passes_the_contract_over_http(variant: Variant, tmp_path: Path)
         )
         elapsed = time.monotonic() - started
         lines = [line.strip("= ") for line in suite.stdout.splitlines() if line.strip()]
-        print(f"\n{variant.name}: {lines[-1] if lines else '?'} (suite {elapsed:.1f}s)")
+        print(f"\n{name}: {lines[-1] if lines else '?'} (suite {elapsed:.1f}s)")
         assert suite.returncode == 0, (
-            f"{variant.name}: contract suite failed over HTTP\n"
+            f"{name}: contract suite failed over HTTP\n"
             f"{suite.stdout[-6000:]}\n{suite.stderr[-2000:]}\n"
             f"--- server log ---\n{tail(tmp_path / 'server.log')}"
         )
