@@ -65,6 +65,7 @@ CREATE TABLE items (
 PG_REPORTED_SETTINGS = (
     "max_connections",
     "shared_buffers",
+    "ssl",
     "synchronous_commit",
     "fsync",
     "wal_level",
@@ -188,6 +189,7 @@ def seed_postgres(settings: PostgresSettings, items: int = DEFAULT_ITEMS) -> dic
                 raise SeedError(f"expected {items} rows after the reset, found {count}")
         connection.execute("ANALYZE items")
         version = connection.execute("SHOW server_version").fetchone()
+        tls_in_use = connection.pgconn.ssl_in_use
         reported = {
             name: connection.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
             for name in PG_REPORTED_SETTINGS
@@ -205,6 +207,8 @@ def seed_postgres(settings: PostgresSettings, items: int = DEFAULT_ITEMS) -> dic
         "settings": {
             **{name: value[0] if value else None for name, value in reported.items()},
             "pool_size_per_process": settings.pool_size,
+            # whether this connection, made with the stacks' own libpq defaults, used TLS
+            "connection_tls": bool(tls_in_use),
         },
     }
 

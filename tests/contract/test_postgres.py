@@ -214,12 +214,15 @@ def test_seed_prints_one_json_line_and_never_the_password(pg_cluster: PgCluster)
     }
     assert summary["server_version"].split(".")[0].isdigit()
     settings = summary["settings"]
-    assert set(settings) == {"max_connections", "shared_buffers", "synchronous_commit", "fsync",
-                             "wal_level", "work_mem", "effective_cache_size",
-                             "pool_size_per_process"}
+    assert set(settings) == {"max_connections", "shared_buffers", "ssl", "synchronous_commit",
+                             "fsync", "wal_level", "work_mem", "effective_cache_size",
+                             "pool_size_per_process", "connection_tls"}
     assert settings["max_connections"] == "200"  # the cluster's postgresql.conf
     assert settings["fsync"] == "off"
     assert settings["pool_size_per_process"] == 5
+    # the throwaway cluster has no certificate: ssl off, and the seed's connection is plain TCP
+    assert settings["ssl"] == "off"
+    assert settings["connection_tls"] is False
 
 
 def test_seed_sqlite_forms_keep_working(tmp_path: Path) -> None:
