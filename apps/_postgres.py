@@ -50,6 +50,18 @@ def _connection_kwargs() -> dict[str, Any]:
     return {"autocommit": True, "row_factory": dict_row}
 
 
+def _pool_options(settings: PostgresSettings, name: str) -> dict[str, Any]:
+    """Both pools' options: a fixed size (every connection opened at start), not yet open."""
+    return {
+        "kwargs": _connection_kwargs(),
+        "min_size": settings.pool_size,
+        "max_size": settings.pool_size,
+        "timeout": POOL_TIMEOUT_S,
+        "name": name,
+        "open": False,
+    }
+
+
 class ProcessPool:
     """A `ConnectionPool` for this process, opened on first use (a new one after a fork)."""
 
@@ -72,13 +84,7 @@ class ProcessPool:
                 # After a fork the parent's pool (its sockets, its worker threads) is not ours:
                 # it is dropped, not closed, which would end the parent's sessions.
                 pool = ConnectionPool(
-                    self.settings.conninfo,
-                    kwargs=_connection_kwargs(),
-                    min_size=self.settings.pool_size,
-                    max_size=self.settings.pool_size,
-                    timeout=POOL_TIMEOUT_S,
-                    name=self.name,
-                    open=False,
+                    self.settings.conninfo, **_pool_options(self.settings, self.name)
                 )
                 pool.open(wait=False)
                 self._pool, self._pid = pool, os.getpid()
@@ -127,13 +133,7 @@ class LoopPool:
                 from psycopg_pool import AsyncConnectionPool
 
                 pool = AsyncConnectionPool(
-                    self.settings.conninfo,
-                    kwargs=_connection_kwargs(),
-                    min_size=self.settings.pool_size,
-                    max_size=self.settings.pool_size,
-                    timeout=POOL_TIMEOUT_S,
-                    name=self.name,
-                    open=False,
+                    self.settings.conninfo, **_pool_options(self.settings, self.name)
                 )
                 await pool.open(wait=False)
                 self._pool, self._loop, self._pid = pool, loop, os.getpid()
