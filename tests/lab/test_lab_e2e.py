@@ -512,3 +512,72 @@ def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
         summary = json.loads((REPO / "results" / run_id / "cells" / variant / "smoke_get" /
                               "rep-1" / "summary.json").read_text())
         assert summary["requests"] == 1000 and summary["errors"] == 0, summary
+
+
+DATABASE = _LAB["databases"]["hosts"]["db"]["ansible_host"]
+PG_UNIT_PATTERN = "postgresql@*-main.service"
+
+
+def test_postgresql_on_its_own_host_serves_every_cell_and_a_down_database_fails_them(
+        run_dir: Path):
+    # Runs after the paper versions: bench.yml provisions the default set again, and the db
+    # machine joins the lab (it shares the CPUs on this 2-core controller; run.json says so).
+    run_id = f"{run_dir.name}-pg"
+    result = playbook("bench.yml", "-e", "profile=smoke", "-e", "database=postgresql",
+                      "-e", f"run_id={run_id}")
+    assert_ok(result)
+    run_path = REPO / "results" / run_id
+    run = json.loads((run_path / "run.json").read_text())
+    database = run["database"]
+    print(f"\n{json.dumps(database)}")
+    assert database["kind"] == "postgresql" and database["host"] == "db"
+    assert database["address"] == DATABASE
+    assert re.match(r"^1[5-9]\.\d+ \(Debian ", database["version"]), database["version"]
+    assert database["settings"]["effective"]["ssl"] == "off"
+    assert run["inventory"]["databases"] == ["db"]
+    assert run["cells_failed"] == []
+    cells = summaries(run_id)
+    assert len(cells) == 2
+    for cell, summary in cells.items():
+        assert summary["status"] in {"ok", "degraded"}, (cell, summary.get("failure"))
+        assert summary["requests"] > 0 and summary["errors"] / summary["requests"] <= 0.01
+        folder = run_path / "cells" / cell
+        reset = json.loads((folder / "database.json").read_text())
+        assert reset["items"] == 1500 and reset["host"] == DATABASE
+        assert reset["settings"]["connection_tls"] is False
+        samples = read_rows(folder / "monitor-db.csv")
+        assert len(samples) >= 5, f"{cell}: the database host's monitor has {len(samples)} rows"
+    # The variant's unit reaches the database host (the units' own settings, no password).
+    unit = f"fwbench-{SMOKE_VARIANT}.service"
+    environment = ssh(SERVER, f"systemctl show -p Environment --value {unit}")
+    assert "FWBENCH_DATABASE=postgresql" in environment
+    assert f"FWBENCH_PG_HOST={DATABASE}" in environment
+    # The generated password lives on the hosts only: in no result file, no log of the run.
+    password = ssh(DATABASE, "cat /etc/fwbench/pg-password")
+    assert len(password) >= 20
+    leaks = [p for p in run_path.rglob("*") if p.is_file() and password.encode() in p.read_bytes()]
+    assert leaks == [] and password not in result.stdout + environment
+    assert "PostgreSQL" in (run_path / "report" / "tables.md").read_text()
+
+    # A database that is down fails each cell with its reason and journal; the run goes on.
+    pg_unit = ssh(DATABASE, f"systemctl list-units --no-legend --plain '{PG_UNIT_PATTERN}'"
+                            " | cut -d' ' -f1")
+    assert pg_unit.startswith("postgresql@"), pg_unit
+    down_id = f"{run_dir.name}-pgdown"
+    ssh(DATABASE, f"systemctl stop {pg_unit}")
+    try:
+        down = playbook("playbooks/run.yml", "-e", "profile=smoke", "-e", "database=postgresql",
+                        "-e", f"run_id={down_id}")
+    finally:
+        ssh(DATABASE, f"systemctl start {pg_unit}")
+    assert_ok(down)
+    cells = summaries(down_id)
+    assert len(cells) == 2, "the run did not go on after the first failed cell"
+    for cell, summary in cells.items():
+        assert summary["status"] == "failed"
+        assert summary["failure"].startswith("the database failed:"), summary["failure"]
+        assert pg_unit in summary["failure"]
+        tail = (REPO / "results" / down_id / "cells" / cell / "journal-db-tail.txt").read_text()
+        assert tail.strip(), f"{cell}: empty database journal tail"
+    assert sorted(json.loads((REPO / "results" / down_id / "run.json").read_text())
+                  ["cells_failed"]) == sorted(cells)
