@@ -12,11 +12,17 @@ export PYTHONDONTWRITEBYTECODE := 1
 # benchmark's reference server and load generator. (The lab role installs its own tools.)
 SYSTEM_PACKAGES := chromium nginx-light wrk tar postgresql
 
-.PHONY: help venv system-deps bench lab lab-down test lint unit contract lab-test bench-client bench-report clean
+# Unit-phase workers (pytest-xdist): one per CPU by default. Tests marked `serial` (wall-clock
+# timing asserted) run afterwards on their own.
+UNIT_JOBS ?= auto
+
+.PHONY: help venv system-deps bench lab lab-down test test-full lint unit contract-all lab-test bench-client bench-report clean
 
 help:
 	@echo "make bench      build the local lab, run the quick profile, print the report path"
-	@echo "make test       lint + unit/contract tests + lab end-to-end test"
+	@echo "make test       lint + unit/contract tests + lab end-to-end test (each phase timed)"
+	@echo "make test-full  make test with every variant over HTTP in both places"
+	@echo "make contract-all  every variant over HTTP on 127.0.0.1, on SQLite and PostgreSQL"
 	@echo "make venv       create .venv from requirements/controller.txt"
 	@echo "make lab-down   remove the local lab (machines, bridge, namespaces, processes)"
 
@@ -45,7 +51,15 @@ lab: venv
 lab-down: venv
 	$(PLAYBOOK) playbooks/lab.yml -e lab_state=absent $(ARGS)
 
-test: lint unit lab-test
+# Each phase timed; the table of durations is printed at the end, also after a failure.
+test: venv
+	@bash tests/phases.sh lint unit lab-test
+
+# The contract suite over HTTP against all 27 variants on 127.0.0.1 and in the lab (make test runs
+# each variant in one of the two places: tests/contract/variant_sets.py).
+test-full: export FWBENCH_CONTRACT_VARIANTS := all
+test-full: export FWBENCH_CONTRACT_PG_VARIANTS := all
+test-full: test
 
 lint: venv
 	$(BIN)/ruff check . roles/lab/files/fwbench-delay
@@ -54,7 +68,12 @@ lint: venv
 	for p in bench.yml playbooks/*.yml; do $(PLAYBOOK) --syntax-check $$p >/dev/null || exit 1; done
 
 unit: venv system-deps
-	$(BIN)/pytest -m "not lab" -q -p no:cacheprovider
+	$(BIN)/pytest -m "not lab and not serial" -n $(UNIT_JOBS) --dist loadfile -q -p no:cacheprovider
+	$(BIN)/pytest -m "serial and not lab" -q -p no:cacheprovider
+
+contract-all: venv system-deps
+	FWBENCH_CONTRACT_VARIANTS=all FWBENCH_CONTRACT_PG_VARIANTS=all \
+	  $(BIN)/pytest -m servers -n $(UNIT_JOBS) -q -p no:cacheprovider tests/contract/test_http_servers.py
 
 lab-test: venv
 	$(BIN)/pytest -m lab -v -s -p no:cacheprovider tests/lab

@@ -1,14 +1,17 @@
-"""Every variant of the matrix (stack x server) passes the contract suite over real HTTP.
+"""The variants of the matrix (stack x server) pass the contract suite over real HTTP.
 
-For each variant of the matrix (roles/fwbench/defaults/main.yml): seed a database, start the
+For each variant of this place's part of the matrix (roles/fwbench/defaults/main.yml; every server
+and every stack, `variant_sets.py`: the lab test runs the rest as systemd units, and
+FWBENCH_CONTRACT_VARIANTS=all runs all 27 here): seed a database, start the
 variant's own command on 127.0.0.1 (a free port, 2 workers x 2 threads), wait for /healthz, run
 test_contract.py against it in a subprocess (FWBENCH_CONTRACT_URL), stop the server by its PID.
 The servers are this interpreter's; FWBENCH_CONTRACT_VERSIONS=paper renders the commands for the
 paper version set, for a run from a venv of requirements/server-paper.txt.
 
-Every variant runs on SQLite; on PostgreSQL (the throwaway cluster of `pg_cluster.py`, reset by
-`apps.seed`) the variants of PG_VARIANTS do, which cover every server and every stack;
-FWBENCH_CONTRACT_PG_VARIANTS=all runs every variant on PostgreSQL too.
+Here on SQLite; test_http_servers_postgres.py runs the variants of PG_VARIANTS, which cover every
+server and every stack, on PostgreSQL (the throwaway cluster of `pg_cluster.py`, reset by
+`apps.seed`); FWBENCH_CONTRACT_PG_VARIANTS=all runs every variant on PostgreSQL too. (Two files,
+so that the unit phase's parallel workers can take one each.)
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 import pytest
 import yaml
 from contract_client import ENV_SEED_ITEMS, ENV_SERVER, ENV_STACK, ENV_URL
+from variant_sets import LOOPBACK, for_place
 
 from apps.common import postgres_settings
 from apps.seed import seed_database, seed_postgres
@@ -97,12 +101,16 @@ PG_DATABASE = "fwbench"
 PG_POOL = 4  # connections per server process (2 workers: 8 per variant)
 
 
-def _variant_params() -> list[Any]:
+def sqlite_params() -> list[Any]:
+    here = set(for_place([(v.stack, v.server) for v in VARIANTS], LOOPBACK))
+    return [pytest.param(variant, id=variant.name) for variant in VARIANTS
+            if (variant.stack, variant.server) in here]
+
+
+def postgresql_params() -> list[Any]:
     every = os.environ.get("FWBENCH_CONTRACT_PG_VARIANTS", "") == "all"
-    params = [pytest.param(variant, "sqlite", id=variant.name) for variant in VARIANTS]
-    params += [pytest.param(variant, "postgresql", id=f"{variant.name}-postgresql")
-               for variant in VARIANTS if every or variant.name in PG_VARIANTS]
-    return params
+    return [pytest.param(variant, id=f"{variant.name}-postgresql")
+            for variant in VARIANTS if every or variant.name in PG_VARIANTS]
 
 
 def free_port() -> int:
@@ -247,16 +255,12 @@ def running(
         stop(process)
 
 
-@pytest.mark.servers
-@pytest.mark.parametrize(("variant", "database"), _variant_params())
-def test_variant_passes_the_contract_over_http(
-    variant: Variant, database: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    database_env = None
-    if database == "postgresql":
-        cluster = request.getfixturevalue("pg_cluster")
-        database_env = cluster.env(PG_DATABASE, pool=PG_POOL)
-    name = variant.name if database == "sqlite" else f"{variant.name} on {database}"
+def passes_the_contract_over_http(variant: Variant, tmp_path: Path,
+                                  database_env: dict[str, str] | None = None) -> None:
+    """Start `variant` on a freshly seeded database (SQLite, or PostgreSQL with `database_env`)
+    and run the whole contract suite against it over HTTP; fail with the suite's and server's
+    output."""
+    name = variant.name if database_env is None else f"{variant.name} on postgresql"
     with running(variant, tmp_path, database_env) as url:
         started = time.monotonic()
         suite = subprocess.run(
@@ -281,3 +285,9 @@ def test_variant_passes_the_contract_over_http(
             f"{suite.stdout[-6000:]}\n{suite.stderr[-2000:]}\n"
             f"--- server log ---\n{tail(tmp_path / 'server.log')}"
         )
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("variant", sqlite_params())
+def test_variant_passes_the_contract_over_http(variant: Variant, tmp_path: Path) -> None:
+    passes_the_contract_over_http(variant, tmp_path)

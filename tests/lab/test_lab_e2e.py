@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.contract.variant_sets import LAB, for_place, matrix_pairs, names
+
 pytestmark = pytest.mark.lab
 
 REPO = Path(__file__).resolve().parents[2]
@@ -201,12 +203,16 @@ def test_second_provision_changes_nothing(run_dir: Path):
     print(result.stdout[result.stdout.rfind("PLAY RECAP"):])
 
 
-@pytest.mark.parametrize("play", ["lab", "provision", "deploy"])
-def test_check_mode_on_the_built_lab_runs_and_would_change_nothing(run_dir: Path, play: str):
-    result = playbook(f"playbooks/{play}.yml", "--check", "-e", "profile=smoke")
+def test_check_mode_on_the_built_lab_runs_and_would_change_nothing(run_dir: Path):
+    # The lab, provision and deploy plays in one check-mode pass (bench.yml up to the run).
+    result = playbook("bench.yml", "--check", "--skip-tags", "run,report", "-e", "profile=smoke")
     assert_ok(result)
     hosts = recap(result)
-    assert hosts and all(h["changed"] == 0 for h in hosts.values()), result.stdout[-4000:]
+    assert {"localhost", "server", "client"} <= set(hosts), result.stdout[-4000:]
+    assert all(h["changed"] == 0 for h in hosts.values()), result.stdout[-4000:]
+    for role in ("lab", "python_env", "app_server", "load_client"):
+        assert f"TASK [{role} : " in result.stdout, f"check mode ran no task of the role {role}"
+    assert "TASK [bench_run : " not in result.stdout  # the run is not part of this pass
     print(result.stdout[result.stdout.rfind("PLAY RECAP"):])
 
 
@@ -216,8 +222,9 @@ def test_client_host_reaches_the_server_over_the_lab_bridge(run_dir: Path):
     assert CLIENT in routes and SERVER not in routes
 
 
-LAB_VARIANTS = [f"{stack}-{server}" for stack, spec in MATRIX["fwbench_stacks"].items()
-                for server in spec["servers"]]
+# The lab's half of the matrix (every server, every stack); the unit phase runs the other half
+# on 127.0.0.1, FWBENCH_CONTRACT_VARIANTS=all runs all 27 here too (tests/contract/variant_sets.py).
+LAB_VARIANTS = names(for_place(matrix_pairs(MATRIX["fwbench_stacks"]), LAB))
 
 
 @pytest.mark.parametrize("variant", LAB_VARIANTS)
@@ -368,11 +375,23 @@ def test_server_killed_mid_cell_is_recorded_as_failed_and_the_run_goes_on(run_di
 
 
 
-def test_two_client_hosts_share_one_cell(run_dir: Path):
-    run_id = f"{run_dir.name}-2clients"
-    result = playbook("bench.yml", "-e", "profile=smoke", "-e", "lab_clients=2",
-                      "-e", "scenarios=smoke_get", "-e", f"run_id={run_id}")
-    assert_ok(result)
+def test_two_client_hosts_share_one_cell_and_netem_delays_every_round_trip(run_dir: Path):
+    # One bench.yml run proves two behaviours that each need a lab play: a second client
+    # machine sharing a cell, and a netem delay on the way into every machine (both recorded).
+    netem, run_id = "delay 1ms 0.2ms", f"{run_dir.name}-2clients-netem"
+    with_netem = ("-e", "lab_clients=2", "-e", json.dumps({"lab_netem": netem}))
+    try:
+        result = playbook("bench.yml", "-e", "profile=smoke", "-e", "scenarios=smoke_get",
+                          "-e", f"run_id={run_id}", *with_netem)
+        assert_ok(result)
+        again = playbook("playbooks/lab.yml", *with_netem)
+        assert_ok(again)
+        assert recap(again)["localhost"]["changed"] == 0, again.stdout[-3000:]
+    finally:
+        assert_ok(playbook("playbooks/lab.yml"))  # and the delay is gone again
+    assert not list(Path("/run/fwbench-lab").glob("*.netem")), "a delay was left in place"
+
+    # The two shares make one cell.
     cell = REPO / "results" / run_id / "cells" / SMOKE_VARIANT / "smoke_get" / "rep-1"
     summary = json.loads((cell / "summary.json").read_text())
     print(f"\ntwo clients: {summary['client_hosts']} {summary['requests']} requests, "
@@ -386,33 +405,20 @@ def test_two_client_hosts_share_one_cell(run_dir: Path):
     assert abs(gaps[len(gaps) // 2] - 5_000_000) < 100_000  # the shares make one 200/s schedule
     assert sorted(p.name for p in (cell / "shares").iterdir()) == ["client", "client2"]
 
-
-def test_lab_netem_delays_every_round_trip_and_is_recorded(run_dir: Path):
-    netem, run_id = "delay 1ms 0.2ms", f"{run_dir.name}-netem"
-    with_netem = ("playbooks/lab.yml", "-e", json.dumps({"lab_netem": netem}))
-    try:
-        assert_ok(playbook(*with_netem))
-        again = playbook(*with_netem)
-        assert_ok(again)
-        assert recap(again)["localhost"]["changed"] == 0, again.stdout[-3000:]
-        result = playbook("playbooks/run.yml", "-e", "profile=smoke", "-e", "scenarios=smoke_get",
-                          "-e", f"run_id={run_id}")
-        assert_ok(result)
-    finally:
-        assert_ok(playbook("playbooks/lab.yml"))  # and the delay is gone again
-    assert not list(Path("/run/fwbench-lab").glob("*.netem")), "a delay was left in place"
+    # The delay was on every machine, recorded, and in every round trip.
     run = json.loads((REPO / "results" / run_id / "run.json").read_text())
     network = run["network"]
     assert network["lab_netem"] == netem
-    assert set(network["lab_netem_applied"]) == {"fwbench-server", "fwbench-client"}
+    assert set(network["lab_netem_applied"]) == {"fwbench-server", "fwbench-client",
+                                                 "fwbench-client2"}
     assert all(v in (f"kernel {netem}", f"user {netem}")
                for v in network["lab_netem_applied"].values()), network
     plain = json.loads((run_dir / "run.json").read_text())["clock_offsets"][0]["hosts"]["client"]
     delayed = run["clock_offsets"][0]["hosts"]["client"]
-    cell = "cells/fastapi_sqlite3-uvicorn/smoke_get/rep-1/summary.json"
-    p50 = {name: json.loads((REPO / "results" / name / cell).read_text())["latency_ms"]["p50"]
-           for name in (run_dir.name, run_id)}
-    print(f"\nlab_netem {netem!r} ({network['lab_netem_applied']}): best round trip "
+    cell_summary = "cells/fastapi_sqlite3-uvicorn/smoke_get/rep-1/summary.json"
+    p50 = {name: json.loads((REPO / "results" / name / cell_summary).read_text())["latency_ms"]
+           ["p50"] for name in (run_dir.name, run_id)}
+    print(f"lab_netem {netem!r} ({network['lab_netem_applied']}): best round trip "
           f"{plain['rtt_ns'] / 1e6:.3f} -> {delayed['rtt_ns'] / 1e6:.3f} ms, median "
           f"{plain['rtt_median_ns'] / 1e6:.3f} -> {delayed['rtt_median_ns'] / 1e6:.3f} ms; "
           f"smoke_get p50 {p50[run_dir.name]:.3f} -> {p50[run_id]:.3f} ms")
@@ -496,32 +502,14 @@ def test_capacity_cell_searches_the_variant_and_the_report_draws_it(run_dir: Pat
     assert "Capacity" in (report / "index.html").read_text()
 
 
-def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
-    # Runs last: it swaps the server's venv to paper 1's Table 2 versions.
-    variants = "fastapi_sqlite3-gunicorn_uvicorn,django_drf-gunicorn_gthread"
-    run_id = f"{run_dir.name}-paper"
-    result = playbook("bench.yml", "-e", "profile=smoke", "-e", "versions=paper", "-e",
-                      f"variants={variants}", "-e", "scenarios=smoke_get", "-e", f"run_id={run_id}")
-    assert_ok(result)
-    run = json.loads((REPO / "results" / run_id / "run.json").read_text())
-    freeze = set(run["hosts"]["server"]["pip_freeze"])
-    assert {"fastapi==0.115.12", "gunicorn==23.0.0", "Django==5.2.1"} <= freeze
-    assert run["parameters"]["versions"] == "paper"
-    for variant in variants.split(","):
-        assert "--no-control-socket" not in run["variants"][variant]["command"]
-        summary = json.loads((REPO / "results" / run_id / "cells" / variant / "smoke_get" /
-                              "rep-1" / "summary.json").read_text())
-        assert summary["requests"] == 1000 and summary["errors"] == 0, summary
-
-
 DATABASE = _LAB["databases"]["hosts"]["db"]["ansible_host"]
 PG_UNIT_PATTERN = "postgresql@*-main.service"
 
 
 def test_postgresql_on_its_own_host_serves_every_cell_and_a_down_database_fails_them(
         run_dir: Path):
-    # Runs after the paper versions: bench.yml provisions the default set again, and the db
-    # machine joins the lab (it shares the CPUs on this 2-core controller; run.json says so).
+    # Runs before the paper versions, on the default set already installed; the db machine joins
+    # the lab (it shares the CPUs on this 2-core controller; run.json says so).
     run_id = f"{run_dir.name}-pg"
     result = playbook("bench.yml", "-e", "profile=smoke", "-e", "database=postgresql",
                       "-e", f"run_id={run_id}")
@@ -581,3 +569,24 @@ def test_postgresql_on_its_own_host_serves_every_cell_and_a_down_database_fails_
         assert tail.strip(), f"{cell}: empty database journal tail"
     assert sorted(json.loads((REPO / "results" / down_id / "run.json").read_text())
                   ["cells_failed"]) == sorted(cells)
+
+
+def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
+    # Runs last: it swaps the server's venv to paper 1's Table 2 versions (no later test
+    # reinstalls the default set).
+    variants = "fastapi_sqlite3-gunicorn_uvicorn,django_drf-gunicorn_gthread"
+    run_id = f"{run_dir.name}-paper"
+    # The lab is up and the report is not what this proves: provision, deploy and run only.
+    result = playbook("bench.yml", "--skip-tags", "lab,report", "-e", "profile=smoke", "-e",
+                      "versions=paper", "-e", f"variants={variants}", "-e", "scenarios=smoke_get",
+                      "-e", f"run_id={run_id}")
+    assert_ok(result)
+    run = json.loads((REPO / "results" / run_id / "run.json").read_text())
+    freeze = set(run["hosts"]["server"]["pip_freeze"])
+    assert {"fastapi==0.115.12", "gunicorn==23.0.0", "Django==5.2.1"} <= freeze
+    assert run["parameters"]["versions"] == "paper"
+    for variant in variants.split(","):
+        assert "--no-control-socket" not in run["variants"][variant]["command"]
+        summary = json.loads((REPO / "results" / run_id / "cells" / variant / "smoke_get" /
+                              "rep-1" / "summary.json").read_text())
+        assert summary["requests"] == 1000 and summary["errors"] == 0, summary

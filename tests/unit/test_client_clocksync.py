@@ -16,6 +16,9 @@ import pytest
 
 from client import clocksync
 
+# Asserts wall-clock timing: `make unit` runs it alone, after the parallel tests.
+pytestmark = pytest.mark.serial
+
 REPO = Path(__file__).resolve().parents[2]
 
 

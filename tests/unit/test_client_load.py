@@ -20,6 +20,9 @@ from client.csvfile import RowSink, read_rows
 from client.recorder import Recorder, RunResult, result_from_csv
 from client.summary import load_summary
 
+# Asserts wall-clock timing: `make unit` runs it alone, after the parallel tests.
+pytestmark = pytest.mark.serial
+
 REPO = Path(__file__).resolve().parents[2]
 
 CONTRACT_KEYS = {"requests", "errors", "duration_s", "achieved_rps", "mean_ms", "p50_ms", "p90_ms",

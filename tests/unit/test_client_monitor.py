@@ -11,7 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from client.monitor import MONITOR_COLUMNS
+
+# Asserts wall-clock timing: `make unit` runs it alone, after the parallel tests.
+pytestmark = pytest.mark.serial
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = ("ts_ns", "scope", "pid", "name", "cpu_percent", "rss_bytes", "num_threads", "num_fds",

@@ -21,6 +21,9 @@ from client.recorder import result_from_csv
 from client.share import Share, split
 from client.stats import latency_stats_ms
 
+# Asserts wall-clock timing: `make unit` runs it alone, after the parallel tests.
+pytestmark = pytest.mark.serial
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Runs the CLI with client.scenarios.SCENARIO_DIR pointed at a test folder (argv[1]).

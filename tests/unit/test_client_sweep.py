@@ -23,6 +23,9 @@ from client.results import summary_problems
 from client.search import CLIENT, FAIL, PASS, RESOLUTION, search
 from client.sweep import StepRun, Sweep, judge, run_open
 
+# Asserts wall-clock timing: `make unit` runs it alone, after the parallel tests.
+pytestmark = pytest.mark.serial
+
 REPO = Path(__file__).resolve().parents[2]
 CAPACITY_SERVER = Path(__file__).with_name("capacity_server.py")
 LIMITS = {"server", "client", "max_rate", "time_budget", "none_passed"}
