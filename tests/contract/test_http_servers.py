@@ -52,6 +52,8 @@ SUITE_TIMEOUT_S = 900
 # holds server.txt's pins), or "paper" when the suite runs from a venv of server-paper.txt.
 VERSION_SET = os.environ.get("FWBENCH_CONTRACT_VERSIONS", "current")
 
+pytestmark = pytest.mark.long  # minutes: collected first (tests/conftest.py)
+
 
 @dataclass(frozen=True)
 class Variant:
