@@ -68,15 +68,16 @@ lint: venv
 	for p in bench.yml playbooks/*.yml; do $(PLAYBOOK) --syntax-check $$p >/dev/null || exit 1; done
 
 unit: venv system-deps
-	$(BIN)/pytest -m "not lab and not serial" -n $(UNIT_JOBS) --dist loadfile -q -p no:cacheprovider
-	$(BIN)/pytest -m "serial and not lab" -q -p no:cacheprovider
+	$(BIN)/pytest -m "not lab and not serial" -n $(UNIT_JOBS) --dist loadfile -q -p no:cacheprovider \
+	  --durations=15
+	$(BIN)/pytest -m "serial and not lab" -q -p no:cacheprovider --durations=5
 
 contract-all: venv system-deps
 	FWBENCH_CONTRACT_VARIANTS=all FWBENCH_CONTRACT_PG_VARIANTS=all \
 	  $(BIN)/pytest -m servers -n $(UNIT_JOBS) -q -p no:cacheprovider tests/contract/test_http_servers.py
 
 lab-test: venv
-	$(BIN)/pytest -m lab -v -s -p no:cacheprovider tests/lab
+	$(BIN)/pytest -m lab -v -s -p no:cacheprovider --durations=15 tests/lab
 
 bench-client: venv system-deps
 	$(BIN)/python tests/bench/bench_client.py

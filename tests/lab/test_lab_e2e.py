@@ -222,8 +222,9 @@ def test_client_host_reaches_the_server_over_the_lab_bridge(run_dir: Path):
     assert CLIENT in routes and SERVER not in routes
 
 
-# The lab's half of the matrix (every server, every stack); the unit phase runs the other half
-# on 127.0.0.1, FWBENCH_CONTRACT_VARIANTS=all runs all 27 here too (tests/contract/variant_sets.py).
+# The lab's part of the matrix: one variant per server, every stack among them; the unit phase
+# runs the rest on 127.0.0.1, and FWBENCH_CONTRACT_VARIANTS=all runs all 27 here too
+# (tests/contract/variant_sets.py).
 LAB_VARIANTS = names(for_place(matrix_pairs(MATRIX["fwbench_stacks"]), LAB))
 
 
@@ -502,14 +503,33 @@ def test_capacity_cell_searches_the_variant_and_the_report_draws_it(run_dir: Pat
     assert "Capacity" in (report / "index.html").read_text()
 
 
+def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
+    # Runs before the PostgreSQL test, whose bench.yml installs the default set again: it swaps
+    # the server's venv to paper 1's Table 2 versions.
+    variants = "fastapi_sqlite3-gunicorn_uvicorn,django_drf-gunicorn_gthread"
+    run_id = f"{run_dir.name}-paper"
+    result = playbook("bench.yml", "-e", "profile=smoke", "-e", "versions=paper", "-e",
+                      f"variants={variants}", "-e", "scenarios=smoke_get", "-e", f"run_id={run_id}")
+    assert_ok(result)
+    run = json.loads((REPO / "results" / run_id / "run.json").read_text())
+    freeze = set(run["hosts"]["server"]["pip_freeze"])
+    assert {"fastapi==0.115.12", "gunicorn==23.0.0", "Django==5.2.1"} <= freeze
+    assert run["parameters"]["versions"] == "paper"
+    for variant in variants.split(","):
+        assert "--no-control-socket" not in run["variants"][variant]["command"]
+        summary = json.loads((REPO / "results" / run_id / "cells" / variant / "smoke_get" /
+                              "rep-1" / "summary.json").read_text())
+        assert summary["requests"] == 1000 and summary["errors"] == 0, summary
+
+
 DATABASE = _LAB["databases"]["hosts"]["db"]["ansible_host"]
 PG_UNIT_PATTERN = "postgresql@*-main.service"
 
 
 def test_postgresql_on_its_own_host_serves_every_cell_and_a_down_database_fails_them(
         run_dir: Path):
-    # Runs before the paper versions, on the default set already installed; the db machine joins
-    # the lab (it shares the CPUs on this 2-core controller; run.json says so).
+    # Runs after the paper versions: bench.yml provisions the default set again, and the db
+    # machine joins the lab (it shares the CPUs on this 2-core controller; run.json says so).
     run_id = f"{run_dir.name}-pg"
     result = playbook("bench.yml", "-e", "profile=smoke", "-e", "database=postgresql",
                       "-e", f"run_id={run_id}")
@@ -569,24 +589,3 @@ def test_postgresql_on_its_own_host_serves_every_cell_and_a_down_database_fails_
         assert tail.strip(), f"{cell}: empty database journal tail"
     assert sorted(json.loads((REPO / "results" / down_id / "run.json").read_text())
                   ["cells_failed"]) == sorted(cells)
-
-
-def test_paper_version_set_is_installed_run_and_recorded(run_dir: Path):
-    # Runs last: it swaps the server's venv to paper 1's Table 2 versions (no later test
-    # reinstalls the default set).
-    variants = "fastapi_sqlite3-gunicorn_uvicorn,django_drf-gunicorn_gthread"
-    run_id = f"{run_dir.name}-paper"
-    # The lab is up and the report is not what this proves: provision, deploy and run only.
-    result = playbook("bench.yml", "--skip-tags", "lab,report", "-e", "profile=smoke", "-e",
-                      "versions=paper", "-e", f"variants={variants}", "-e", "scenarios=smoke_get",
-                      "-e", f"run_id={run_id}")
-    assert_ok(result)
-    run = json.loads((REPO / "results" / run_id / "run.json").read_text())
-    freeze = set(run["hosts"]["server"]["pip_freeze"])
-    assert {"fastapi==0.115.12", "gunicorn==23.0.0", "Django==5.2.1"} <= freeze
-    assert run["parameters"]["versions"] == "paper"
-    for variant in variants.split(","):
-        assert "--no-control-socket" not in run["variants"][variant]["command"]
-        summary = json.loads((REPO / "results" / run_id / "cells" / variant / "smoke_get" /
-                              "rep-1" / "summary.json").read_text())
-        assert summary["requests"] == 1000 and summary["errors"] == 0, summary
