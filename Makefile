@@ -56,7 +56,7 @@ test: venv
 	@bash tests/phases.sh lint unit lab-test
 
 # The contract suite over HTTP against all 27 variants on 127.0.0.1 and in the lab (make test runs
-# each variant in one of the two places: tests/contract/variant_sets.py).
+# one variant per server in each place, 19 in all: tests/contract/variant_sets.py).
 test-full: export FWBENCH_CONTRACT_VARIANTS := all
 test-full: export FWBENCH_CONTRACT_PG_VARIANTS := all
 test-full: test

@@ -1,8 +1,8 @@
 """The variants of the matrix (stack x server) pass the contract suite over real HTTP.
 
-For each variant of this place's part of the matrix (roles/fwbench/defaults/main.yml; every server
-and every stack, `variant_sets.py`: the lab test runs the rest as systemd units, and
-FWBENCH_CONTRACT_VARIANTS=all runs all 27 here): seed a database, start the
+For each variant of this place's cover of the matrix (roles/fwbench/defaults/main.yml; one variant
+per server, every stack among them, `variant_sets.py`: the lab test runs another cover as systemd
+units, and FWBENCH_CONTRACT_VARIANTS=all runs all 27 here): seed a database, start the
 variant's own command on 127.0.0.1 (a free port, 2 workers x 2 threads), wait for /healthz, run
 test_contract.py against it in a subprocess (FWBENCH_CONTRACT_URL), stop the server by its PID.
 The servers are this interpreter's; FWBENCH_CONTRACT_VERSIONS=paper renders the commands for the
@@ -51,8 +51,6 @@ SUITE_TIMEOUT_S = 900
 # The version set whose flags the commands get: "current" (this venv, requirements/controller.txt,
 # holds server.txt's pins), or "paper" when the suite runs from a venv of server-paper.txt.
 VERSION_SET = os.environ.get("FWBENCH_CONTRACT_VERSIONS", "current")
-
-pytestmark = pytest.mark.long  # minutes: collected first (tests/conftest.py)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ from test_http_servers import (
     postgresql_params,
 )
 
-pytestmark = pytest.mark.long  # minutes: collected first (tests/conftest.py)
-
 
 @pytest.mark.servers
 @pytest.mark.parametrize("variant", postgresql_params())

@@ -222,8 +222,8 @@ def test_client_host_reaches_the_server_over_the_lab_bridge(run_dir: Path):
     assert CLIENT in routes and SERVER not in routes
 
 
-# The lab's part of the matrix: one variant per server, every stack among them; the unit phase
-# runs the rest on 127.0.0.1, and FWBENCH_CONTRACT_VARIANTS=all runs all 27 here too
+# The lab's cover of the matrix: one variant per server, every stack among them; the unit phase
+# runs another cover on 127.0.0.1, and FWBENCH_CONTRACT_VARIANTS=all runs all 27 here too
 # (tests/contract/variant_sets.py).
 LAB_VARIANTS = names(for_place(matrix_pairs(MATRIX["fwbench_stacks"]), LAB))
 

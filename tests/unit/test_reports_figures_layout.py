@@ -38,8 +38,6 @@ SCENARIOS = ("p1_hello", "p1_get", "p2_post_constant", "p2_get_rate200", "p2_pos
 REPS = 2
 TOLERANCE_PX = 0.5  # anti-aliasing: boxes that merely touch do not overlap
 
-pytestmark = pytest.mark.long  # a minute: collected first (tests/conftest.py)
-
 
 @pytest.fixture(scope="module")
 def many(tmp_path_factory: pytest.TempPathFactory) -> Analysis:

@@ -19,8 +19,6 @@ wheelhouse = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(wheelhouse)
 LOCKS = [REPO / "requirements" / f"{name}.txt" for name in ("server", "server-paper", "client")]
 
-pytestmark = pytest.mark.long  # minutes: collected first (tests/conftest.py)
-
 
 def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
