@@ -285,18 +285,24 @@ def summaries(run_id: str) -> dict[str, dict]:
 
 
 def test_interrupted_run_resumes_without_losing_or_repeating_cells(run_dir: Path):
-    run_id = f"{run_dir.name}-resume"
-    args = ("playbooks/run.yml", "-e", "profile=smoke", "-e", "repetitions=2",
-            "-e", f"run_id={run_id}")
-    first = start_playbook(*args)
-    try:
-        wait_for(lambda: len(summaries(run_id)) >= 1, 300, "the first finished cell")
-        # Cut the next cell off in the middle of its load.
-        wait_for(lambda: bool(active_units(CLIENT, "fwbench-load-*")), 120, "the next load")
-    finally:
-        os.killpg(first.pid, 2)  # Ctrl-C
-        log = first.communicate(timeout=120)[0]
-    print(f"\ninterrupted run (exit {first.returncode}):\n{log[-1500:]}")
+    for attempt in range(3):
+        run_id = f"{run_dir.name}-resume{f'-{attempt}' if attempt else ''}"
+        args = ("playbooks/run.yml", "-e", "profile=smoke", "-e", "repetitions=2",
+                "-e", f"run_id={run_id}")
+        first = start_playbook(*args)
+        try:
+            wait_for(lambda r=run_id: len(summaries(r)) >= 1, 300, "the first finished cell")
+            # Cut the next cell off in the middle of its load.
+            wait_for(lambda: bool(active_units(CLIENT, "fwbench-load-*")), 120, "the next load")
+        finally:
+            os.killpg(first.pid, 2)  # Ctrl-C
+            log = first.communicate(timeout=120)[0]
+        print(f"\ninterrupted run (exit {first.returncode}):\n{log[-1500:]}")
+        if first.returncode != 0:
+            break
+        # The Ctrl-C met a run that went on to its end (seen once in CI): that proves nothing
+        # about a resume, so interrupt a new run.
+        print(f"attempt {attempt + 1}: the run was not interrupted; again with a new run id")
     assert first.returncode != 0
     done_before = summaries(run_id)
     assert 1 <= len(done_before) < 4
