@@ -74,7 +74,8 @@ unit: venv system-deps
 
 contract-all: venv system-deps
 	FWBENCH_CONTRACT_VARIANTS=all FWBENCH_CONTRACT_PG_VARIANTS=all \
-	  $(BIN)/pytest -m servers -n $(UNIT_JOBS) -q -p no:cacheprovider tests/contract/test_http_servers.py
+	  $(BIN)/pytest -m servers -n $(UNIT_JOBS) -q -p no:cacheprovider \
+	  tests/contract/test_http_servers.py tests/contract/test_http_servers_postgres.py
 
 lab-test: venv
 	$(BIN)/pytest -m lab -v -s -p no:cacheprovider --durations=15 tests/lab
