@@ -142,10 +142,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from reports.demo import write_demo_run
     from reports.load import NotARunError
-    from reports.synthetic import SCENARIOS, demo_plan, make_run
-    from reports.synthetic_capacity import CAPACITY_MODELS, CAPACITY_SCENARIOS, add_capacity_cells
-    from reports.synthetic_database import add_database
+    from reports.synthetic import SCENARIOS
+    from reports.synthetic_capacity import CAPACITY_SCENARIOS
 
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = [s for s in scenarios if s not in SCENARIOS and s not in CAPACITY_SCENARIOS]
@@ -156,14 +156,8 @@ def _demo(args: argparse.Namespace) -> int:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise NotARunError(f"{out} exists and is not an empty folder: demo writes a new run only "
                            "into a new or empty folder, never over one")
-    plan = demo_plan([s for s in scenarios if s in SCENARIOS])
-    make_run(args.out_dir, reps=args.reps, requests_per_rep=args.requests, plan=plan)
-    capacity = [s for s in scenarios if s in CAPACITY_SCENARIOS]
-    planned = {v for v, _ in plan}  # capacity curves for these variants (all without a plan)
-    models = {v: m for v, m in CAPACITY_MODELS.items() if not planned or v in planned}
-    if capacity:
-        add_capacity_cells(args.out_dir, capacity, reps=args.reps, models=models)
-    add_database(args.out_dir, getattr(args, "database", "sqlite"))
+    write_demo_run(out, scenarios, reps=args.reps, requests=args.requests,
+                   database=getattr(args, "database", "sqlite"))
     return _build(argparse.Namespace(run_dir=args.out_dir, no_figures=False, no_html=False,
                                      quiet=False))
 
