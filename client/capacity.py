@@ -1,23 +1,19 @@
 """The capacity format, shared by ``client sweep`` / ``ladder`` and capacity cells: what a search
-is asked to do (``CapacitySpec``), one step's record (``STEP_FIELDS``, in steps.csv's column
-order), the ``capacity`` block of summary.json and steps.csv itself. docs/results.md describes
-every field; client/sweep.py runs the steps.
+is asked to do (``CapacitySpec``), one step's record (``STEP_FIELDS`` of runfiles/columns.py, in
+steps.csv's column order) and the ``capacity`` block of summary.json; runfiles/steps_csv.py writes
+steps.csv. docs/results.md describes every field; client/sweep.py runs the steps.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from client import validity
-from client.recorder import RunResult
-from client.stats import latency_stats_ms
-from client.summary import lateness_ms, rates
+from runfiles import validity
+from runfiles.figures import lateness_ms, rates
+from runfiles.run_result import RunResult
+from runfiles.stats import latency_stats_ms
 
 MODES: tuple[str, ...] = ("open", "closed")
 PHASES: tuple[str, ...] = ("cost", "grow", "bisect", "ladder")
@@ -26,14 +22,6 @@ DEFAULT_LEVELS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 # taking longer than its duration at low rates, but never longer than MIN_REQUESTS_MAX_S.
 MIN_STEP_REQUESTS = 200
 MIN_REQUESTS_MAX_S = 30.0
-
-# One step's record: steps.csv's columns and the keys of every ``capacity.steps`` entry, in order.
-STEP_FIELDS: tuple[str, ...] = (
-    "index", "phase", "offered_rps", "concurrency", "start_ns", "end_ns", "requests", "errors",
-    "error_rate", "achieved_rps", "attempted_rps", "p50_ms", "p99_ms", "client_cpu_pct",
-    "send_lateness_p99_ms", "passed", "reason",
-)
-
 
 @dataclass(frozen=True)
 class CapacitySpec:
@@ -144,25 +132,3 @@ class CapacityOutcome:
                 "max_rate_rps": self.max_rate_rps, "limited_by": self.limited_by,
                 "limit_note": self.limit_note, "cost_step_index": self.cost_step_index,
                 "steps": self.steps}
-
-
-def steps_csv(steps: list[dict[str, Any]]) -> str:
-    """steps.csv's text: STEP_FIELDS as columns, one row per step (empty cells for null,
-    ``true`` / ``false`` for ``passed``)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(STEP_FIELDS)
-    for st in steps:
-        w.writerow(["" if st[k] is None else str(st[k]).lower() if isinstance(st[k], bool)
-                    else st[k] for k in STEP_FIELDS])
-    return buf.getvalue()
-
-
-def write_steps_csv(path: Path, steps: list[dict[str, Any]]) -> None:
-    """Write steps.csv whole (temporary name, fsync, rename)."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        f.write(steps_csv(steps))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from client import sweep
-from client.capacity import CapacityOutcome, write_steps_csv
+from client.capacity import CapacityOutcome
 from client.clock import Clock
-from client.csvfile import RowSink
 from client.plan import LoadPlan
-from client.recorder import RunResult
 from client.scenarios import Scenario
-from client.summary import cell_figures, load_summary
-from client.validity import cell_status
+from runfiles.figures import cell_figures, load_summary
+from runfiles.requests_csv import RowSink
+from runfiles.run_result import RunResult
+from runfiles.steps_csv import write_steps_csv
+from runfiles.validity import cell_status
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Run one named scenario into a cell folder: warm-up steps, pauses, the measured step,
-requests.csv and summary.json (built by ``client.results.build_summary``). A capacity scenario's
-measured part is a whole search (``client.capacity_cell``): every step into requests.csv, one row
-per step into steps.csv, and the ``capacity`` block in summary.json.
+requests.csv and summary.json (built by ``runfiles.summary_json.build_summary``). A capacity
+scenario's measured part is a whole search (``client.capacity_cell``): every step into
+requests.csv, one row per step into steps.csv, and the ``capacity`` block in summary.json.
 
 With ``share`` (several client hosts on one cell) every step is this host's share and, when a
 common ``start_at`` is given, the measured step starts at a time every share computes alike.
@@ -20,10 +20,10 @@ from typing import Any
 from client import __version__
 from client.clock import Clock
 from client.plan import LoadPlan
-from client.results import build_summary, write_json_atomic
 from client.share import Share
-from client.summary import cell_figures, load_summary
-from client.validity import MAX_ERROR_RATE
+from runfiles.figures import cell_figures, load_summary
+from runfiles.summary_json import build_summary, write_json_atomic
+from runfiles.validity import MAX_ERROR_RATE
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,9 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
     """Run the scenario into ``req.out``; return the summary (also written to summary.json).
     Raises ValueError (a plan that cannot be built) and ScenarioError (an unknown scenario)."""
     from client import scenarios
-    from client.csvfile import RowSink
-    from client.recorder import RunResult
     from client.runner import execute
+    from runfiles.requests_csv import RowSink
+    from runfiles.run_result import RunResult
 
     original = scenarios.load(req.scenario).scaled(req.scale)
     if req.add_warmup and req.skip_warmup:

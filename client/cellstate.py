@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from client.results import summary_problems, write_json_atomic
+from runfiles.summary_json import summary_problems, write_json_atomic
 
 PART = "summary.json.part"
 

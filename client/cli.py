@@ -24,8 +24,8 @@ from client.constants import (
 )
 from client.plan import CONNECTION_MODES, LoadPlan
 from client.scenarios import ScenarioError
-from client.summary import load_summary
-from client.validity import CAPACITY_MAX_ERROR_RATE, MAX_ERROR_RATE
+from runfiles.figures import load_summary
+from runfiles.validity import CAPACITY_MAX_ERROR_RATE, MAX_ERROR_RATE
 
 EXIT_USAGE = 2
 
@@ -501,7 +501,7 @@ def cmd_cellstate(args: argparse.Namespace) -> int:
 
 
 def cmd_failed_cell(args: argparse.Namespace) -> int:
-    from client.results import failed_summary, write_json_atomic
+    from runfiles.summary_json import failed_summary, write_json_atomic
 
     labels = parse_labels(args.label)
     out = Path(args.out)

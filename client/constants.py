@@ -1,28 +1,8 @@
-"""Constants shared by the client, its summaries and (by import) the report. Defined once here.
-
-Percentiles use the numpy "linear" definition (type 7), the same as ``reports/constants.py``.
-"""
+"""Constants of the load client only: its engines, progress display and monitor. Those shared
+with the reader of its files (columns, error classes, percentiles, summary.json's schema version)
+are in runfiles/constants.py and runfiles/columns.py."""
 
 from __future__ import annotations
-
-# requests.csv columns, in order (docs/results.md).
-REQUEST_COLUMNS: tuple[str, ...] = (
-    "seq", "worker", "scheduled_ns", "sent_ns", "done_ns", "status", "bytes", "error",
-)
-
-# The error class of a request abandoned after --timeout: its latency is at least that long, so it
-# stays in the latency statistics (censored, a lower bound) instead of vanishing from them.
-TIMEOUT = "timeout"
-
-# Latency percentiles: summary key -> percentile. `load` prints p50/p90/p99; `run` adds p999.
-PERCENTILES: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
-QUANTILE_METHOD = "linear"
-
-# Validity thresholds and rules live in client/validity.py (shared with the report).
-
-# summary.json's schema: 2 = achieved_rps is goodput (successes only), timed-out requests are in
-# the latency statistics (censored), p999 only from 10,000 samples. 1 (or absent) = before that.
-SUMMARY_SCHEMA_VERSION = 2
 
 # Engine defaults.
 DEFAULT_TIMEOUT_S = 10.0

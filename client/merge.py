@@ -25,12 +25,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from client.csvfile import Row, read_rows, write_rows
-from client.recorder import result_from_rows
-from client.results import build_summary, write_json_atomic
 from client.share import Share
-from client.summary import cell_figures, load_summary, status_for
-from client.validity import MAX_ERROR_RATE
+from runfiles.figures import cell_figures, load_summary, status_for
+from runfiles.requests_csv import Row, read_rows, write_rows
+from runfiles.run_result import result_from_rows
+from runfiles.summary_json import build_summary, write_json_atomic
+from runfiles.validity import MAX_ERROR_RATE
 
 # Keys that must be equal in every share's summary.json.
 _AGREE = ("scenario", "labels", "variant", "stack", "server", "rep", "method", "path", "model",

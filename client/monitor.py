@@ -1,6 +1,7 @@
 """``python -m client monitor``: sample a process tree and the host into a CSV (psutil).
 
-Columns: the contract of docs/results.md, then ``per_cpu_pct`` and ``mem_total_bytes``.
+Columns: ``MONITOR_COLUMNS`` (runfiles/columns.py): the contract of docs/results.md, then
+``per_cpu_pct`` and ``mem_total_bytes``.
 
 * ``scope=host``: one row per sample. ``cpu_percent`` is the whole host (0-100 % of all CPUs, the
   psutil/top "Cpu(s)" convention) and ``per_cpu_pct`` the per-core figures, space-separated, in core
@@ -37,12 +38,7 @@ import psutil
 
 from client.clock import Clock, now
 from client.constants import MONITOR_TREE_RESCAN_S
-
-MONITOR_COLUMNS: tuple[str, ...] = (
-    "ts_ns", "scope", "pid", "name", "cpu_percent", "rss_bytes", "num_threads", "num_fds",
-    "ctx_switches", "read_bytes", "write_bytes", "net_sent_bytes", "net_recv_bytes",
-    "per_cpu_pct", "mem_total_bytes",
-)
+from runfiles.columns import MONITOR_COLUMNS
 
 
 def _systemctl_show(unit: str, prop: str) -> str:

@@ -1,83 +1,18 @@
-"""What a load run produced: every finished request goes through a Recorder, which writes its CSV
-row and keeps the few arrays the summary needs. ``result_from_csv`` rebuilds the same RunResult
-from a requests.csv, so the summary can always be recomputed from the file."""
+"""Recording a load run: every finished request goes through a Recorder, which writes its CSV
+row and keeps the few arrays the summary needs, in a ``RunResult`` (runfiles/run_result.py, which
+also rebuilds the same RunResult from a requests.csv, so the summary can always be recomputed from
+the file)."""
 
 from __future__ import annotations
 
-import os
-from array import array
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 from client.clock import Clock
-from client.constants import TIMEOUT
-from client.csvfile import Row, RowSink, read_rows
+from runfiles.constants import TIMEOUT
+from runfiles.requests_csv import RowSink
+from runfiles.run_result import RunResult
 
 _ERR_CACHE: dict[str, bytes] = {"": b""}
-
-MAXINT = 2**63 - 1
-
-
-@dataclass
-class RunResult:
-    """Raw figures of one load run (times are ns since the Unix epoch)."""
-
-    model: str  # "open" | "closed"
-    requests: int = 0
-    error_classes: dict[str, int] = field(default_factory=dict)
-    # latency samples: successes, and timeouts at the time they were abandoned (censored)
-    latencies_ns: array = field(default_factory=lambda: array("q"))
-    censored: int = 0  # timed-out requests among latencies_ns
-    done_ns: array = field(default_factory=lambda: array("q"))  # every completion, as recorded
-    lateness_ns: array = field(default_factory=lambda: array("q"))  # open loop, sent requests
-    first_origin_ns: int = MAXINT  # first scheduled_ns (open) / sent_ns (closed)
-    first_done_ns: int = MAXINT
-    last_done_ns: int = 0
-    first_sent_ns: int = MAXINT
-    last_sent_ns: int = 0
-    sent: int = 0
-
-    @property
-    def errors(self) -> int:
-        return sum(self.error_classes.values())
-
-    @property
-    def started_ns(self) -> int | None:
-        return self.first_origin_ns if self.requests else None
-
-    @property
-    def ended_ns(self) -> int | None:
-        return self.last_done_ns if self.requests else None
-
-    def add(self, sched: int | None, sent: int | None, done: int, err: str) -> None:
-        """Account one request (epoch ns; ``sched`` None in closed loop, ``sent`` None if the
-        request never left the client)."""
-        self.requests += 1
-        origin = sched if sched is not None else sent
-        if origin is None:
-            origin = done
-        if origin < self.first_origin_ns:
-            self.first_origin_ns = origin
-        if done < self.first_done_ns:
-            self.first_done_ns = done
-        if done > self.last_done_ns:
-            self.last_done_ns = done
-        if sent is not None:
-            self.sent += 1
-            if sent < self.first_sent_ns:
-                self.first_sent_ns = sent
-            if sent > self.last_sent_ns:
-                self.last_sent_ns = sent
-            if sched is not None:
-                self.lateness_ns.append(sent - sched)
-        self.done_ns.append(done)
-        if err:
-            self.error_classes[err] = self.error_classes.get(err, 0) + 1
-            if err == TIMEOUT:
-                self.censored += 1
-                self.latencies_ns.append(done - origin)
-        else:
-            self.latencies_ns.append(done - origin)
 
 
 class Recorder:
@@ -154,18 +89,3 @@ def _err_bytes(err: str) -> bytes:
     if b is None:
         b = _ERR_CACHE[err] = err.encode()
     return b
-
-
-def result_from_rows(rows: Iterable[Row], model: str | None = None) -> RunResult:
-    """Rebuild a RunResult from CSV rows (without ``model``: open loop if scheduled_ns is set)."""
-    rows = list(rows)
-    if model is None:
-        model = "open" if any(r.scheduled_ns is not None for r in rows) else "closed"
-    res = RunResult(model=model)
-    for r in rows:
-        res.add(r.scheduled_ns, r.sent_ns, r.done_ns, r.error)
-    return res
-
-
-def result_from_csv(path: str | os.PathLike[str], model: str | None = None) -> RunResult:
-    return result_from_rows(read_rows(path), model)

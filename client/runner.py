@@ -10,13 +10,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from client.clock import Clock, now
-from client.csvfile import RowSink
 from client.engine import EngineFacts
 from client.fast_engine import FastEngine, new_event_loop
 from client.plan import LoadPlan
 from client.progress import Progress
-from client.recorder import Recorder, RunResult
+from client.recorder import Recorder
 from client.requests_engine import RequestsEngine
+from runfiles.requests_csv import RowSink
+from runfiles.run_result import RunResult
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Sharing one cell's load between K client hosts (``run --share I/K``) and merging their cells.
+"""Sharing one cell's load between K client hosts (``run --share I/K``); ``python -m controller
+merge`` merges their cells.
 
 Share ``I`` of ``K`` of a step (every step, warm-up and measured):
 
@@ -21,32 +22,16 @@ A share with nothing to send in a step (fewer connections or requests than share
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from client.plan import LoadPlan, _has_template
-
-_SHARE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+from runfiles.share_id import ShareId
 
 
 @dataclass(frozen=True)
-class Share:
-    index: int  # I, 1-based
-    count: int  # K
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.index <= self.count:
-            raise ValueError(f"share must be I/K with 1 <= I <= K, got {self}")
-
-    def __str__(self) -> str:
-        return f"{self.index}/{self.count}"
-
-    @classmethod
-    def parse(cls, text: str) -> Share:
-        m = _SHARE.match(text)
-        if not m:
-            raise ValueError(f"share must be I/K (e.g. 1/2), got {text!r}")
-        return cls(int(m.group(1)), int(m.group(2)))
+class Share(ShareId):
+    """Share ``I/K`` (``ShareId``, the ``share`` key of its summary.json) and how it splits a
+    step."""
 
     def mixed_seed(self, seed: int) -> int:
         """The seed of this share's random ids (the seed itself when not shared)."""

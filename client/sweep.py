@@ -21,13 +21,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from client import validity
 from client.capacity import CapacityOutcome, CapacitySpec, step_record
 from client.clock import Clock
 from client.plan import LoadPlan
 from client.runner import Execution, execute
 from client.search import CLIENT, FAIL, PASS, RESOLUTION, Bracket, search
-from client.summary import lateness_ms
+from runfiles import validity
+from runfiles.figures import lateness_ms
 
 DRAIN_PAUSE_S = 0.5
 DRAIN_FACTOR = 2.0

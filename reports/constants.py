@@ -11,10 +11,10 @@ from __future__ import annotations
 
 # Shared with the writer (the client), never redefined here: the percentile set and definition
 # (summary.json's latency_ms keys, numpy "linear"). The validity thresholds (error rate, client
-# CPU, rate shortfall, stalls, tails) are client/validity.py's, imported where they are used.
-from client.constants import PERCENTILES as PERCENTILES
-from client.constants import QUANTILE_METHOD as QUANTILE_METHOD
-from client.constants import SUMMARY_SCHEMA_VERSION as SUMMARY_SCHEMA_VERSION
+# CPU, rate shortfall, stalls, tails) are runfiles/validity.py's, imported where they are used.
+from runfiles.constants import PERCENTILES as PERCENTILES
+from runfiles.constants import QUANTILE_METHOD as QUANTILE_METHOD
+from runfiles.constants import SUMMARY_SCHEMA_VERSION as SUMMARY_SCHEMA_VERSION
 
 # Confidence intervals and tests.
 CI_LEVEL = 0.95

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from client.constants import TIMEOUT
-from client.results import summary_problems
+from runfiles.constants import TIMEOUT
+from runfiles.summary_json import summary_problems
 
 REQUEST_COLUMNS = ("seq", "scheduled_ns", "sent_ns", "done_ns", "error")  # read; others ignored
 MONITOR_COLUMNS = ("ts_ns", "scope", "pid", "cpu_percent", "rss_bytes")

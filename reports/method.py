@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from client.validity import (
+from reports.constants import ALPHA, CI_LEVEL, HIGH_CV, MIN_REPS, PERCENTILES
+from runfiles.validity import (
     CLIENT_CPU_WARN_PCT,
     LATENESS_P99_WARN_MS,
     MAX_ERROR_RATE,
@@ -13,7 +14,6 @@ from client.validity import (
     TAIL_MAX_OVER_P99,
     TAIL_MIN_EXCESS_MS,
 )
-from reports.constants import ALPHA, CI_LEVEL, HIGH_CV, MIN_REPS, PERCENTILES
 
 METHOD_NOTES: tuple[str, ...] = (
     "Latency = done_ns − scheduled_ns in open loop (counted from the schedule, so server stalls "

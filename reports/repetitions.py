@@ -11,11 +11,11 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from client import validity
 from reports import stats
 from reports.capacity_cost import peak_rss_bytes
 from reports.constants import QUANTILE_METHOD, STATUS_RANK, SUMMARY_SCHEMA_VERSION
 from reports.ordering import KEYS
+from runfiles import validity
 
 
 def cell_rows(requests: pd.DataFrame, cell_id: int) -> pd.DataFrame:

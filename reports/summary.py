@@ -8,7 +8,6 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from client import validity
 from reports import stats
 from reports.constants import (
     DB_SUMMARY_COLUMNS,
@@ -18,6 +17,7 @@ from reports.constants import (
 )
 from reports.ordering import KEYS, in_report_order
 from reports.repetitions import error_threshold, ranked
+from runfiles import validity
 
 
 def latency_samples(requests: pd.DataFrame,

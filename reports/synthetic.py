@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from client.recorder import result_from_csv
-from client.results import build_summary
-from client.summary import cell_figures, load_summary
+from runfiles.figures import cell_figures, load_summary
+from runfiles.run_result import result_from_csv
+from runfiles.summary_json import build_summary
 
 T0_NS = 1_760_000_000_000_000_000  # 2025-10-09, an arbitrary fixed epoch
 

@@ -13,7 +13,7 @@ doubling from ``start_rate`` until a step fails, then bisection while the bracke
 The server monitor's CPU is exactly ``cost_cpu_s_per_1k`` CPU-seconds per 1,000 successful
 requests in every step (two processes, 100 ms samples aligned with the steps) and its RSS is
 ``rss_mib`` during the cost step, so the cost table's answer is known. summary.json is built by
-``client.results.build_summary`` from the client's own figures of the best step.
+``runfiles.summary_json.build_summary`` from the client's own figures of the best step.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from client.csvfile import Row
-from client.recorder import result_from_rows
-from client.results import build_summary
-from client.summary import cell_figures, load_summary
 from reports.synthetic import T0_NS, write_run_json
+from runfiles.figures import cell_figures, load_summary
+from runfiles.requests_csv import Row
+from runfiles.run_result import result_from_rows
+from runfiles.summary_json import build_summary
 
 STEP_GAP_NS = 500_000_000  # between two steps
 SAMPLE_NS = 100_000_000  # the monitor's interval

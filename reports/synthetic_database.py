@@ -6,7 +6,7 @@
 (``DbTree``) runs every process at a constant CPU % and RSS, so its figures are hand-checkable:
 two processes at 20% and 30% of a core are 0.5 CPU-seconds per second of monitor, and 40 + 60 MiB
 are 100 MiB at every sample. ``tree_monitor`` writes such a monitor file in the monitor's own
-columns (``client.monitor.MONITOR_COLUMNS``); a test can write the server's with it too.
+columns (``runfiles.columns.MONITOR_COLUMNS``); a test can write the server's with it too.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from client.monitor import MONITOR_COLUMNS
 from reports.load import DATABASE_RESET, MONITOR_SIDES, discover_cells
+from runfiles.columns import MONITOR_COLUMNS
 
 SAMPLE_NS = 100_000_000  # the monitor's interval
 SEED_ITEMS = 1500

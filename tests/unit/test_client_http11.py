@@ -7,7 +7,7 @@ import pytest
 
 from client import http11
 from client.http11 import ProtocolError, ResponseParser, encode_request
-from client.stats import latency_stats_ms, percentile
+from runfiles.stats import latency_stats_ms, percentile
 
 
 def feed_in_pieces(raw: bytes, size: int) -> ResponseParser:

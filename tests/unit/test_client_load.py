@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 
 from client.clock import Clock
-from client.constants import REQUEST_COLUMNS
-from client.csvfile import RowSink, read_rows
-from client.recorder import Recorder, RunResult, result_from_csv
-from client.summary import load_summary
+from client.recorder import Recorder
+from runfiles.columns import REQUEST_COLUMNS
+from runfiles.figures import load_summary
+from runfiles.requests_csv import RowSink, read_rows
+from runfiles.run_result import RunResult, result_from_csv
 
 # Asserts wall-clock timing: `make unit` runs it alone, after the parallel tests.
 pytestmark = pytest.mark.serial

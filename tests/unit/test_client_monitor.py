@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from client.monitor import MONITOR_COLUMNS
+from runfiles.columns import MONITOR_COLUMNS
 
 # Asserts wall-clock timing: `make unit` runs it alone, after the parallel tests.
 pytestmark = pytest.mark.serial

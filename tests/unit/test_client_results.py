@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from client.constants import SUMMARY_SCHEMA_VERSION
-from client.results import build_summary, summary_problems, write_json_atomic
+from runfiles.constants import SUMMARY_SCHEMA_VERSION
+from runfiles.summary_json import build_summary, summary_problems, write_json_atomic
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from client import cellstate, resume
-from client.results import build_summary
+from runfiles.summary_json import build_summary
 
 REPO = Path(__file__).resolve().parents[2]
 

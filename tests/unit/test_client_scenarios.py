@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from client import scenarios
-from client.csvfile import read_rows
+from runfiles.requests_csv import read_rows
 
 REPO = Path(__file__).resolve().parents[2]
 SUMMARY_KEYS = {"variant", "stack", "server", "scenario", "rep", "method", "path", "model", "rate",

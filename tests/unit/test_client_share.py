@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 from client import cli
-from client.constants import PERCENTILES
-from client.csvfile import read_rows
 from client.plan import IdSpec, LoadPlan
-from client.recorder import result_from_csv
 from client.share import Share, split
-from client.stats import latency_stats_ms
+from runfiles.constants import PERCENTILES
+from runfiles.requests_csv import read_rows
+from runfiles.run_result import result_from_csv
+from runfiles.stats import latency_stats_ms
 
 # Asserts wall-clock timing: `make unit` runs it alone, after the parallel tests.
 pytestmark = pytest.mark.serial

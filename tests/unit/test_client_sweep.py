@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from client import validity
-from client.capacity import STEP_FIELDS, CapacitySpec, step_record
-from client.csvfile import read_rows
+from client.capacity import CapacitySpec, step_record
 from client.plan import LoadPlan
-from client.recorder import RunResult
-from client.results import summary_problems
 from client.search import CLIENT, FAIL, PASS, RESOLUTION, search
 from client.sweep import StepRun, Sweep, judge, run_open
+from runfiles import validity
+from runfiles.columns import STEP_FIELDS
+from runfiles.requests_csv import read_rows
+from runfiles.run_result import RunResult
+from runfiles.summary_json import summary_problems
 
 # Asserts wall-clock timing: `make unit` runs it alone, after the parallel tests.
 pytestmark = pytest.mark.serial

@@ -21,7 +21,6 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from client.results import failed_summary
 from reports import capacity_sections, figures
 from reports.analysis import Analysis, analyse
 from reports.build import build
@@ -43,6 +42,7 @@ from reports.synthetic_capacity import (
     CapacityModel,
     add_capacity_cells,
 )
+from runfiles.summary_json import failed_summary
 
 OPEN, CLOSED = "capacity_hello", "capacity_get_ladder"
 GU, GTHREAD = "fastapi_sqlite3-gunicorn_uvicorn", "flask_sqlite3-gunicorn_gthread"

@@ -2,8 +2,8 @@
 atomic writer of every file that marks progress.
 
 A cell's summary.json is built here and nowhere else: by ``client run`` (one client host), by
-``client merge`` (several), and by ``client failed-cell``, which the controller calls when a cell
-could not run at all. The report validates what it reads with ``summary_problems``.
+``controller merge`` (several), and by ``client failed-cell``, which the controller calls when a
+cell could not run at all. The report validates what it reads with ``summary_problems``.
 docs/results.md describes every key.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from client.constants import SUMMARY_SCHEMA_VERSION
+from runfiles.constants import SUMMARY_SCHEMA_VERSION
 
 IDENTITY_KEYS: tuple[str, ...] = ("variant", "stack", "server", "scenario", "rep")
 STEP_KEYS: tuple[str, ...] = ("method", "path", "model", "rate", "concurrency", "iterations",
@@ -88,7 +88,7 @@ def _names(types: tuple[type, ...]) -> str:
 def build_summary(identity: Mapping[str, Any], step: Mapping[str, Any],
                   figures: Mapping[str, Any], extras: Mapping[str, Any]) -> dict[str, Any]:
     """The summary of one cell, in a fixed key order: schema version, who (``identity``: variant,
-    stack, server, scenario, rep), what load (``step``), the figures (``summary.cell_figures``),
+    stack, server, scenario, rep), what load (``step``), the figures (``figures.cell_figures``),
     then provenance extras. Raises ValueError when the result would not validate."""
     out: dict[str, Any] = {"schema_version": SUMMARY_SCHEMA_VERSION}
     out.update({k: identity.get(k) for k in IDENTITY_KEYS})

@@ -1,4 +1,5 @@
-"""Summaries: the figures of a run, its validity warnings and status. Pure functions.
+"""The figures of a run computed from its requests (a ``RunResult``): rates, latency, its validity
+warnings and status, the keys they fill in summary.json. Pure functions.
 
 Definitions (also in client/README.md and docs/methodology.md):
 
@@ -21,9 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from client import validity
-from client.recorder import RunResult
-from client.stats import latency_stats_ms, percentile
+from runfiles import validity
+from runfiles.run_result import RunResult
+from runfiles.stats import latency_stats_ms, percentile
 
 
 def rates(result: RunResult) -> dict[str, float | None]:
@@ -54,7 +55,7 @@ def lateness_ms(result: RunResult) -> dict[str, float | None]:
 
 def warnings_for(result: RunResult, target_rate: float | None, client_cpu_pct: float | None,
                  facts: dict[str, Any], timeout_s: float | None = None) -> list[str]:
-    """Every reason not to trust the run as a measurement of the server (client/validity.py)."""
+    """Every reason not to trust the run as a measurement of the server (runfiles/validity.py)."""
     r = rates(result)
     lat = latency_stats_ms(result.latencies_ns)
     found: list[str | None] = [validity.client_cpu_warning(client_cpu_pct)]

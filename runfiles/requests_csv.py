@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from client.constants import REQUEST_COLUMNS
+from runfiles.columns import REQUEST_COLUMNS
 
 HEADER = (",".join(REQUEST_COLUMNS) + "\n").encode()
 

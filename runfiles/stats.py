@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from client.constants import PERCENTILES
-from client.validity import percentile_min_samples
+from runfiles.constants import PERCENTILES
+from runfiles.validity import percentile_min_samples
 
 
 def percentile(sorted_values: Sequence[int], p: float) -> float:
