@@ -1,5 +1,7 @@
-"""``python -m client {load,sweep,ladder,run,merge,scenarios,monitor,clock-serve,clock-probe}``:
-argument parsing and output only."""
+"""``python -m client {load,sweep,ladder,run,failed-cell,scenarios,monitor,clock-serve,
+clock-probe}``: argument parsing and output only. The controller's bookkeeping of cell folders
+(``cell-state``, ``cell-commit``, ``run-status``, ``resume-check``, ``merge``) is
+``python -m controller``'s."""
 
 from __future__ import annotations
 
@@ -190,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--timeout", type=_positive(float), help="override per-request timeout")
     rn.add_argument("--share", metavar="I/K",
                     help="this client sends share I of K of every step (several client hosts "
-                         "sharing one cell; merge their folders with `merge`)")
+                         "sharing one cell; merge their folders with `python -m controller merge`)")
     rn.add_argument("--add-warmup", action="store_true",
                     help="give a scenario that has no warm-up one (its own request 100 times, "
                          "unrecorded); writing scenarios keep none")
@@ -201,10 +203,6 @@ def build_parser() -> argparse.ArgumentParser:
                     help="status 'failed' above this fraction of failed requests "
                          "(default %(default)s)")
 
-    mg = sub.add_parser("merge", help="merge the cell folders of K shares (run --share) into one")
-    mg.add_argument("--out", required=True, help="merged cell folder")
-    mg.add_argument("cells", nargs="+", metavar="CELL_DIR", help="one folder per share")
-
     fc = sub.add_parser("failed-cell", help="write the summary.json of a cell that could not run")
     fc.add_argument("--out", required=True, help="cell folder")
     fc.add_argument("--scenario", required=True)
@@ -212,23 +210,6 @@ def build_parser() -> argparse.ArgumentParser:
                     help="variant, stack, server, rep, run_id, ... (repeatable)")
     fc.add_argument("--reason", required=True, help="why the cell failed (one line)")
     fc.add_argument("--failed-task", default="", help="the controller task that failed")
-
-    st = sub.add_parser("cell-state", help="is a cell finished, failed, missing or corrupt? "
-                                           "(moves a corrupt marker aside)")
-    st.add_argument("--dir", required=True, help="cell folder")
-    st.add_argument("--retry-failed", action="store_true",
-                    help="move a failed cell's folder aside so that it runs again")
-    cm = sub.add_parser("cell-commit", help="validate a fetched summary.json.part and make it the "
-                                            "cell's summary.json")
-    cm.add_argument("--dir", required=True, help="cell folder")
-    rs = sub.add_parser("run-status", help="every finished cell of a run folder and its status")
-    rs.add_argument("--run-dir", required=True)
-
-    rc = sub.add_parser("resume-check", help="may this plan resume the run in RUN_DIR? (exit 1 "
-                                             "with the differences when not)")
-    rc.add_argument("--run-dir", required=True)
-    rc.add_argument("--plan", required=True, help="JSON: scale, versions, variants, scenarios, "
-                                                  "seed, add_warmup, procedure, database")
 
     sc = sub.add_parser("scenarios", help="list scenarios and their key parameters as JSON")
     sc.add_argument("--scale", type=_positive(float, 1.0), default=1.0,
@@ -272,14 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_capacity(args)
         if args.command == "run":
             return cmd_run(args)
-        if args.command == "merge":
-            return cmd_merge(args)
         if args.command == "failed-cell":
             return cmd_failed_cell(args)
-        if args.command == "resume-check":
-            return cmd_resume_check(args)
-        if args.command in ("cell-state", "cell-commit", "run-status"):
-            return cmd_cellstate(args)
         if args.command == "scenarios":
             return cmd_scenarios(args.scale)
         if args.command == "monitor":
@@ -456,50 +431,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_resume_check(args: argparse.Namespace) -> int:
-    from client import resume
-
-    try:
-        plan = json.loads(args.plan)
-    except ValueError as exc:
-        raise UsageError(f"--plan is not valid JSON: {exc}") from None
-    if not isinstance(plan, dict):
-        raise UsageError("--plan must be a JSON object")
-    found = resume.check(Path(args.run_dir), plan)
-    _print_json({"resumable": not found, "differences": found})
-    return 1 if found else 0
-
-
-def cmd_cellstate(args: argparse.Namespace) -> int:
-    from client import cellstate
-
-    if args.command == "run-status":
-        run_dir = Path(args.run_dir)
-        if not (run_dir / "cells").is_dir():
-            raise UsageError(f"{run_dir}: not a run folder (no cells/)")
-        _print_json(cellstate.run_status(run_dir))
-        return 0
-    cell_dir = Path(args.dir)
-    if args.command == "cell-state" and not cell_dir.exists():
-        _print_json({"state": "missing"})
-        return 0
-    if not cell_dir.is_dir():
-        raise UsageError(f"{cell_dir}: no such cell folder")
-    if args.command == "cell-commit":
-        try:
-            cellstate.commit(cell_dir)
-        except ValueError as exc:
-            print(f"python -m client cell-commit: error: {exc}", file=sys.stderr)
-            return 1
-        _print_json({"committed": str(cell_dir / "summary.json")})
-        return 0
-    result = cellstate.state(cell_dir, args.retry_failed)
-    if "warning" in result:
-        print(f"warning: {result['warning']}", file=sys.stderr)
-    _print_json(result)
-    return 0
-
-
 def cmd_failed_cell(args: argparse.Namespace) -> int:
     from runfiles.summary_json import failed_summary, write_json_atomic
 
@@ -510,17 +441,6 @@ def cmd_failed_cell(args: argparse.Namespace) -> int:
                              {"failed_task": args.failed_task, "labels": labels})
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "summary.json", summary)
-    _print_json(summary)
-    return 0
-
-
-def cmd_merge(args: argparse.Namespace) -> int:
-    from client.merge import MergeError, merge_cells
-
-    try:
-        summary = merge_cells([Path(d) for d in args.cells], Path(args.out))
-    except MergeError as exc:
-        raise UsageError(str(exc)) from None
     _print_json(summary)
     return 0
 

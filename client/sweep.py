@@ -1,6 +1,6 @@
 """Run a capacity search against a server: each step through ``runner.execute``, the pause and
 drain between steps, the time budget, and the verdicts. The search itself is pure
-(client/search.py), the step format is client/capacity.py, the rules client/validity.py;
+(client/search.py), the step format is client/capacity.py, the rules runfiles/validity.py;
 docs/methodology.md, "Capacity", explains them.
 
 Before the first step, ``IDLE_PROBES`` sequential unrecorded requests warm the connection path

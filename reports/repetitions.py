@@ -45,7 +45,7 @@ def _rep_status(row: pd.Series) -> str:
 
 
 def legacy_warnings(row: pd.Series, req: pd.DataFrame) -> list[str]:
-    """The client's own rules (client/validity.py), applied by the report to a repetition whose
+    """The client's own rules (runfiles/validity.py), applied by the report to a repetition whose
     summary.json predates them (schema 1) or is missing: same thresholds, same sentences."""
     if row["has_summary"] and row["schema_version"] >= SUMMARY_SCHEMA_VERSION:
         return []

@@ -1,5 +1,5 @@
-"""Every bad input to the client and report command lines: one line saying what to fix, a
-non-zero exit, never a traceback, and nothing overwritten."""
+"""Every bad input to the client, controller and report command lines: one line saying what to
+fix, a non-zero exit, never a traceback, and nothing overwritten."""
 
 from __future__ import annotations
 
@@ -52,12 +52,23 @@ LOAD = ("load", "--concurrency", "1", "--iterations", "1")
     (("clock-serve", "--port", "99999"), "must be a TCP port"),
     (("monitor", "--csv", "/nonexistent/m.csv", "--max-seconds", "0.2"),
      "No such file or directory"),
-    (("cell-state", "--dir", "/etc/passwd"), "no such cell folder"),
-    (("run-status", "--run-dir", "/nonexistent"), "not a run folder"),
-    (("resume-check", "--run-dir", "/tmp", "--plan", "[1]"), "must be a JSON object"),
 ])
 def test_client_bad_input_gets_one_line_and_a_non_zero_exit(args, says):
     _assert_refused(_run("client", *args), says)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("cell-state", "--dir", "/etc/passwd"), "no such cell folder"),
+    (("cell-commit", "--dir", "/nonexistent"), "no such cell folder"),
+    (("run-status", "--run-dir", "/nonexistent"), "not a run folder"),
+    (("resume-check", "--run-dir", "/tmp", "--plan", "[1]"), "must be a JSON object"),
+    (("resume-check", "--run-dir", "/tmp", "--plan", "{nope"), "--plan is not valid JSON"),
+    (("merge", "--out", "/nonexistent/m", "/nonexistent/share1"), "no such folder"),
+])
+def test_controller_bad_input_gets_one_line_and_exit_2(args, says):
+    proc = _run("controller", *args)
+    _assert_refused(proc, says)
+    assert proc.returncode == 2
 
 
 def test_client_never_overwrites_existing_results(tmp_path):

@@ -1,5 +1,6 @@
-"""`run --share I/K` (several client hosts share one cell's load) and `merge` (their folders → one
-cell). Real traffic goes only to the local test server of conftest.py (127.0.0.1)."""
+"""`run --share I/K` (several client hosts share one cell's load) and `python -m controller merge`
+(their folders → one cell). Real traffic goes only to the local test server of conftest.py
+(127.0.0.1); merge's bad usage is in test_controller_merge.py."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from client import cli
 from client.plan import IdSpec, LoadPlan
 from client.share import Share, split
+from controller import cli as controller_cli
 from runfiles.constants import PERCENTILES
 from runfiles.requests_csv import read_rows
 from runfiles.run_result import result_from_csv
@@ -139,7 +141,7 @@ def test_two_open_loop_shares_send_exactly_the_unsharded_schedule_and_merge(
     assert client_fresh_server.counts()["/get"] == 201
 
     out = tmp_path / "merged"
-    proc = subprocess.run([sys.executable, "-m", "client", "merge", "--out", str(out),
+    proc = subprocess.run([sys.executable, "-m", "controller", "merge", "--out", str(out),
                            str(tmp_path / "share2"), str(tmp_path / "share1")], cwd=REPO,
                           capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONPATH=str(REPO)))
@@ -205,47 +207,9 @@ def test_a_share_without_a_connection_runs_nothing_and_merges_cleanly(client_fre
     s1, s2 = _shares(scen, tmp_path, "t_one", 2, client_fresh_server.url)
     assert (s1["requests"], s1["iterations"], s2["requests"], s2["concurrency"]) == (5, 5, 0, 0)
     assert s2["share_idle"] and not s1["share_idle"]
-    assert cli.main(["merge", "--out", str(tmp_path / "m"), str(tmp_path / "share1"),
-                     str(tmp_path / "share2")]) == 0
+    assert controller_cli.main(["merge", "--out", str(tmp_path / "m"), str(tmp_path / "share1"),
+                                str(tmp_path / "share2")]) == 0
     merged = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (merged["requests"], merged["concurrency"], merged["iterations"]) == (5, 1, 5)
     assert not any(w.startswith("share 2/2") for w in merged["warnings"])
     assert client_fresh_server.counts()["/get"] == 5
-
-
-# ---- merge: bad usage ---------------------------------------------------------------------------
-def _fake_share(folder: Path, share: str, scenario: str = "s", labels: dict | None = None
-                ) -> Path:
-    folder.mkdir(parents=True)
-    labels = labels or {"variant": "v"}
-    summary = {"share": share, "scenario": scenario, "labels": labels,
-               "variant": labels.get("variant"), "model": "closed", "method": "GET",
-               "path": "/x", "share_step": {"rate": None, "concurrency": 2, "iterations": 2,
-                                            "duration_s": None}, "warnings": []}
-    (folder / "summary.json").write_text(json.dumps(summary))
-    (folder / "requests.csv").write_text("seq,worker,scheduled_ns,sent_ns,done_ns,status,bytes,"
-                                         f"error\n{int(share[0]) - 1},0,,100,200,200,2,\n")
-    return folder
-
-
-def test_merge_of_fake_shares_and_its_bad_usage(tmp_path, capsys):
-    a = _fake_share(tmp_path / "a", "1/2")
-    b = _fake_share(tmp_path / "b", "2/2")
-    header = "ts_ns,scope,pid,name,cpu_percent\n"
-    (a / "monitor-client.csv").write_text(header + "1,host,,client-a,5\n")
-    (b / "monitor-client.csv").write_text(header + "2,host,,client-b,6\n")
-    assert cli.main(["merge", "--out", str(tmp_path / "ok"), str(a), str(b)]) == 0
-    merged = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert (merged["requests"], merged["clients"], merged["concurrency"]) == (2, 2, 2)
-    assert (tmp_path / "ok" / "monitor-client.csv").read_text() == \
-        header + "1,host,,client-a,5\n2,host,,client-b,6\n"
-
-    other = _fake_share(tmp_path / "c", "2/2", scenario="t")
-    relabeled = _fake_share(tmp_path / "d", "2/2", labels={"variant": "w"})
-    for args in ([str(a), str(other)], [str(a), str(relabeled)], [str(a)],
-                 [str(a), str(tmp_path / "missing")], [str(a), str(a)]):
-        assert cli.main(["merge", "--out", str(tmp_path / "out"), *args]) == 2
-    err = capsys.readouterr().err
-    assert "scenarios" in err and "'labels'" in err and "missing" in err
-    assert not (tmp_path / "out").exists()
-    assert cli.main(["merge", "--out", str(a), str(a), str(b)]) == 2  # would overwrite a share

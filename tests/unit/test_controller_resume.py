@@ -1,5 +1,6 @@
-"""Resuming a run safely: a corrupt marker re-runs its cell, failed cells re-run on request, a
-fetched marker becomes final only when valid, and changed settings stop the resume."""
+"""Resuming a run safely (`python -m controller cell-state`, `cell-commit`, `run-status`,
+`resume-check`): a corrupt marker re-runs its cell, failed cells re-run on request, a fetched
+marker becomes final only when valid, and changed settings stop the resume."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from client import cellstate, resume
+from controller import cellstate, resume
 from runfiles.summary_json import build_summary
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "client", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    return subprocess.run([sys.executable, "-m", "controller", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
 
 
 def _summary(status: str = "ok") -> dict:

@@ -1,5 +1,5 @@
-"""The results model: one versioned summary.json builder for run, merge and failed cells, its
-validation, and atomic writes."""
+"""summary.json (runfiles/summary_json.py): one versioned builder for run, merge and failed
+cells, its validation, and atomic writes."""
 
 from __future__ import annotations
 
@@ -46,11 +46,14 @@ def test_run_and_failed_cell_write_valid_versioned_summaries(client_fresh_server
     assert gone["failed_task"] == "Wait until healthy"
 
 
-def test_only_the_results_module_builds_a_summary():
-    # One builder: nothing else in client/ or roles/ spells out a summary's schema_version.
+def test_only_the_summary_json_module_builds_a_summary():
+    # One builder: nothing else in client/, controller/, runfiles/ or roles/ spells out a
+    # summary's schema_version.
     offenders = []
-    for path in [*REPO.glob("client/*.py"), *REPO.glob("roles/**/*.yml")]:
-        if path.name in ("results.py", "constants.py"):
+    for path in [*REPO.glob("client/*.py"), *REPO.glob("controller/*.py"),
+                 *REPO.glob("runfiles/*.py"), *REPO.glob("roles/**/*.yml")]:
+        if path.relative_to(REPO).as_posix() in ("runfiles/summary_json.py",
+                                                 "runfiles/constants.py"):
             continue
         if "schema_version" in path.read_text(encoding="utf-8"):
             offenders.append(str(path.relative_to(REPO)))

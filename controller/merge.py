@@ -1,14 +1,15 @@
-"""``python -m client merge``: K cell folders written by ``run --share I/K`` → one cell folder.
+"""``python -m controller merge``: K cell folders written by ``python -m client run --share I/K``
+→ one cell folder.
 
 * ``requests.csv``: every row of every share (their ``seq`` are the step's global sequence
   numbers, disjoint by construction), ordered by scheduled time (open loop) / seq (closed loop);
   ``worker`` ids are offset share by share (share 1 keeps its own, share 2 starts after share 1's
   largest, ...) so they stay unique.
 * ``summary.json``: the figures are recomputed from the merged rows with the same code as ``run``
-  (``recorder.result_from_rows`` → ``summary.load_summary`` → ``summary.cell_figures``);
+  (``run_result.result_from_rows`` → ``figures.load_summary`` → ``figures.cell_figures``);
   ``rate, concurrency, iterations, duration_s`` are the whole step's; ``warnings`` are every
   share's own, prefixed ``share I/K: `` (none from a share that had nothing to send), plus those
-  the merged figures trigger; ``status`` from ``summary.status_for`` over the merged rows and that
+  the merged figures trigger; ``status`` from ``figures.status_for`` over the merged rows and that
   list; ``client_cpu_pct`` the largest of the shares' (each in ``client_cpu_pct_shares``);
   ``clients`` = K; ``shares`` one line per share.
 * ``monitor-client.csv``: the shares' files concatenated (one header), when present.
@@ -25,10 +26,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from client.share import Share
 from runfiles.figures import cell_figures, load_summary, status_for
 from runfiles.requests_csv import Row, read_rows, write_rows
 from runfiles.run_result import result_from_rows
+from runfiles.share_id import ShareId
 from runfiles.summary_json import build_summary, write_json_atomic
 from runfiles.validity import MAX_ERROR_RATE
 
@@ -41,7 +42,7 @@ class MergeError(ValueError):
     """The folders cannot be merged into one cell."""
 
 
-def _load_share(folder: Path) -> tuple[Share, dict[str, Any]]:
+def _load_share(folder: Path) -> tuple[ShareId, dict[str, Any]]:
     if not folder.is_dir():
         raise MergeError(f"{folder}: no such folder")
     for name in ("summary.json", "requests.csv"):
@@ -55,13 +56,13 @@ def _load_share(folder: Path) -> tuple[Share, dict[str, Any]]:
         raise MergeError(f"{folder}: not a shared cell (summary.json has no 'share'; "
                          "write it with `run --share I/K`)")
     try:
-        share = Share.parse(str(summary["share"]))
+        share = ShareId.parse(str(summary["share"]))
     except ValueError as exc:
         raise MergeError(f"{folder}: {exc}") from None
     return share, summary
 
 
-def _check(folders: list[Path], shares: list[Share], summaries: list[dict[str, Any]],
+def _check(folders: list[Path], shares: list[ShareId], summaries: list[dict[str, Any]],
            out: Path) -> None:
     for key in _AGREE:
         values = [s.get(key) for s in summaries]
