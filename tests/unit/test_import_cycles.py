@@ -1,5 +1,7 @@
-"""No import cycles inside reports/ and client/, and the dependency between them runs one way:
-reports may import client, client never imports reports.
+"""No import cycles inside a package, and the packages depend on each other only as allowed:
+runfiles/ (the model of every file a run writes) imports none of the others; client/ (the load
+generator on the hosts), controller/ (the run's bookkeeping) and reports/ (the report) import
+runfiles/ and nothing else of each other.
 
 Every module is parsed with ``ast`` (nothing is imported), and every import statement counts:
 top-level ones, those under ``if TYPE_CHECKING:`` and those inside functions (lazy imports), so
@@ -13,7 +15,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("reports", "client")
+PACKAGES = ("runfiles", "client", "controller", "reports")
+# package -> the other packages it may import (its own modules always).
+ALLOWED: dict[str, frozenset[str]] = {
+    "runfiles": frozenset(),
+    "client": frozenset({"runfiles"}),
+    "controller": frozenset({"runfiles"}),
+    "reports": frozenset({"runfiles"}),
+}
 
 Graph = dict[str, set[str]]
 
@@ -114,17 +123,45 @@ def _path(graph: Graph, component: list[str]) -> str:
         trail.append(node)
 
 
-def test_there_are_no_import_cycles_in_reports_and_client():
+def forbidden(graph: Graph, allowed: dict[str, frozenset[str]]) -> list[str]:
+    """Every import of a module of another package that ``allowed`` does not list, as
+    ``importer -> imported``."""
+    return sorted(f"{name} -> {target}" for name, targets in graph.items()
+                  for target in targets
+                  if (package := name.split(".")[0]) != (other := target.split(".")[0])
+                  and other not in allowed[package])
+
+
+def test_there_are_no_import_cycles_in_any_package():
     graph = import_graph(ROOT, PACKAGES)
     found = cycles(graph)
     assert not found, "import cycles:\n" + "\n".join(_path(graph, c) for c in found)
 
 
-def test_client_never_imports_reports():
+def test_the_packages_import_each_other_only_as_allowed():
     graph = import_graph(ROOT, PACKAGES)
-    wrong = sorted(f"{m} -> {t}" for m, targets in graph.items() if m.split(".")[0] == "client"
-                   for t in targets if t.split(".")[0] == "reports")
-    assert not wrong, "client must not depend on reports:\n" + "\n".join(wrong)
+    assert all(name.split(".")[0] in ALLOWED for name in graph)
+    wrong = forbidden(graph, ALLOWED)
+    assert not wrong, ("imports across packages that are not allowed (runfiles imports none of "
+                       "the others; client, controller and reports import runfiles only):\n"
+                       + "\n".join(wrong))
+
+
+def test_a_forbidden_import_is_found_wherever_it_hides(tmp_path: Path):
+    for package, body in (("low", "import os\n"),
+                          ("high", "from low import x\n"),
+                          ("side", "def f():\n    from high import y\n"),
+                          ("base", "from typing import TYPE_CHECKING\n"
+                                   "if TYPE_CHECKING:\n    import side.mod\n")):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+        (tmp_path / package / "mod.py").write_text(body)
+    graph = import_graph(tmp_path, ["low", "high", "side", "base"])
+    allowed = {"low": frozenset(), "high": frozenset({"low"}), "side": frozenset({"low"}),
+               "base": frozenset()}
+    assert forbidden(graph, allowed) == ["base.mod -> side.mod", "side.mod -> high"]
+    assert forbidden(graph, {**allowed, "side": frozenset({"high"}),
+                             "base": frozenset({"side"})}) == []
 
 
 def test_the_report_pipeline_runs_one_way():
