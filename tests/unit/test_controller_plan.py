@@ -284,3 +284,25 @@ def test_the_command_prints_the_plan_and_refuses_bad_input(tmp_path: Path):
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("error: Unknown profile 'fastest'.")
     assert bad.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("case", ["paper1-procedure-subset", "overrides", "postgresql"])
+def test_the_role_records_the_golden_plan(case: str, tmp_path: Path):
+    """End to end: bench_plan through tests/golden/dump_plan.yml, as the goldens were made."""
+    golden = json.loads((GOLDEN / f"{case}.json").read_text())
+    out = tmp_path / "plan.json"
+    command = [str(REPO / ".venv/bin/ansible-playbook"), "tests/golden/dump_plan.yml",
+               "-e", f"plan_out={out}"]
+    for option in golden["options"]:
+        command += ["-e", option]
+    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    got = json.loads(out.read_text())
+    assert old_form(got["cells"]) == golden["plan"]["cells"]
+    assert {k: v for k, v in got.items() if k not in ("cells", "root", "run_dir", "results_dir",
+                                                       "lab_hosts")} == {
+        k: v for k, v in golden["plan"].items()
+        if k not in ("cells", "root", "run_dir", "results_dir", "lab_hosts")}
+    assert sorted(got["lab_hosts"]) == sorted(golden["plan"]["lab_hosts"])
