@@ -10,6 +10,7 @@ test_preflight.py runs them through bench.yml.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -306,3 +307,14 @@ def test_the_role_records_the_golden_plan(case: str, tmp_path: Path):
         k: v for k, v in golden["plan"].items()
         if k not in ("cells", "root", "run_dir", "results_dir", "lab_hosts")}
     assert sorted(got["lab_hosts"]) == sorted(golden["plan"]["lab_hosts"])
+
+
+def test_the_controller_imports_neither_client_nor_reports():
+    found = set()
+    for path in (REPO / "controller").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    assert not found & {"client", "reports"}, found
