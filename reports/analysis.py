@@ -1,16 +1,15 @@
 """``analyse(run) -> Analysis``: every number the report shows, computed once from a loaded run.
 
-The pipeline runs one way: ``reports.load`` reads a results folder into a ``Run``; ``analyse``
-composes the pure functions of ``repetitions``, ``summary``, ``validity``, ``warmup``,
+The pipeline runs one way: ``reports.loading.run_folder`` reads a results folder into a ``Run``;
+``analyse`` composes the pure functions of ``repetitions``, ``summary``, ``validity``, ``warmup``,
 ``papers``, ``pairs``, ``reproduction``, ``series``, ``capacity``, ``provenance`` and
-``database_validity`` into one ``Analysis``; the renderers (``render_md``, ``html``,
-``figures``, ``export``) only format what it holds and write files.
+``database_validity`` into one ``Analysis``; the renderers (``render_md``, ``html``, ``figures``,
+``export``) only format what it holds and write files.
 
 Capacity cells (``reports.capacity``: a search over many loads in one cell) are analysed apart:
-every other step sees the run without them, so they never enter the summary, comparisons,
-verdicts, paper views or claims as if they were a cell at one fixed load; the counts of cells,
-scenarios and requests include them.
-"""
+every other step sees the run without them, so they never enter the summary, comparisons, verdicts,
+paper views or claims as if they were a cell at one fixed load; the counts of cells, scenarios and
+requests include them."""
 
 from __future__ import annotations
 
@@ -24,11 +23,11 @@ import pandas as pd
 from reports import pairs, papers, repetitions, reproduction, series, summary, validity, warmup
 from reports.capacity import Capacity, analyse_capacity, empty_capacity, split_capacity
 from reports.constants import DB_SUMMARY_COLUMNS, PAPER2_LOADS
-from reports.database import Database
 from reports.database_validity import database_findings
-from reports.load import Run
+from reports.loading.database import Database
+from reports.loading.provenance import Provenance, provenance
+from reports.loading.run_folder import Run
 from reports.ordering import order_scenarios, order_variants
-from reports.provenance import Provenance, provenance
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -11,7 +11,7 @@ from pathlib import Path
 from reports import export, render_compare, render_md
 from reports.analysis import Analysis, analyse
 from reports.compare import Comparison, compare_runs
-from reports.load import load_run
+from reports.loading.run_folder import load_run
 from reports.sections import Figure
 from reports.thresholds import Threshold, crossings, run_verdict
 

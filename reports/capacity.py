@@ -1,6 +1,6 @@
 """Capacity curves: what the capacity cells (``"kind": "capacity"`` in summary.json) measured,
-per variant x scenario. Pure; the cells and monitor frames of ``reports.load.Run`` in, one
-``Capacity`` out.
+per variant x scenario. Pure; the cells and monitor frames of
+``reports.loading.run_folder.Run`` in, one ``Capacity`` out.
 
 A capacity cell holds a search (open loop: rising offered rates against a p99 objective) or a
 ladder (closed loop: rising connection counts), one measured step each, after a cost step at a
@@ -47,7 +47,7 @@ from reports.capacity_tables import (
 )
 from reports.capacity_validity import capacity_findings
 from reports.constants import CAPACITY_KIND
-from reports.load import Run
+from reports.loading.run_folder import Run
 from reports.ordering import order_scenarios
 from reports.validity import COLUMNS as FINDING_COLUMNS
 

@@ -2,7 +2,8 @@
 why its search stopped, whether it counts in the maximum rate's interval, its knee (open loop:
 the step at ``max_rate_rps``; closed loop: ``ladder_knee``) and its cost at the common rate
 (``reports.capacity_cost``; in a PostgreSQL run the database host's too, in the same window).
-Pure; the capacity cells and the monitor samples of ``reports.load.Run`` in, DataFrames out."""
+Pure; the capacity cells and the monitor samples of ``reports.loading.run_folder.Run`` in,
+DataFrames out."""
 
 from __future__ import annotations
 

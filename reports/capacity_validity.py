@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from reports.constants import CAPACITY_LOWER_BOUNDS, MIN_REPS, MONITOR_MIN_COVERAGE
-from reports.database import Database, database_of
+from reports.loading.database import Database, database_of
 from reports.validity import COLUMNS
 
 LIMIT_SEVERITY = {"client": "warning", "time_budget": "warning", "max_rate": "info",

@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 def _build(args: argparse.Namespace) -> int:
     from reports import tables
     from reports.build import build
-    from reports.database import headline
+    from reports.loading.database import headline
     from reports.thresholds import ThresholdError, crossings, parse
 
     try:
@@ -143,7 +143,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from reports.demo import write_demo_run
-    from reports.load import NotARunError
+    from reports.loading.run_folder import NotARunError
     from reports.synthetic import SCENARIOS
     from reports.synthetic_capacity import CAPACITY_SCENARIOS
 
@@ -164,7 +164,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from reports.load import NotARunError  # pandas: not needed for --help
+    from reports.loading.run_folder import NotARunError  # pandas: not needed for --help
 
     warnings.filterwarnings("ignore", category=RuntimeWarning)  # empty-slice means etc. -> NaN
     handlers = {"build": _build, "compare": _compare, "demo": _demo}

@@ -16,8 +16,8 @@ import pandas as pd
 
 from reports import verdicts
 from reports.capacity import split_capacity
-from reports.database import database_of, headline
-from reports.load import Run
+from reports.loading.database import database_of, headline
+from reports.loading.run_folder import Run
 from reports.ordering import KEYS
 from reports.repetitions import ranked, rep_stats
 

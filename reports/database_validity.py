@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from reports.database import Database
-from reports.load import DATABASE_RESET, MONITOR_SIDES
+from reports.loading.database import Database
+from reports.loading.run_folder import DATABASE_RESET, MONITOR_SIDES
 from reports.validity import COLUMNS, finding
 
 

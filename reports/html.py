@@ -25,7 +25,7 @@ import pandas as pd
 from reports import capacity_sections, html_capacity, html_resources, sections, tables
 from reports import plotly_kit as pk
 from reports.constants import FAILED_COLOR, FAILED_PATTERN, PLOTLY_JS
-from reports.database import headline
+from reports.loading.database import headline
 from reports.method import METHOD_NOTES
 from reports.sections import NINES, Figure, VariantStyle, nines, variant_styles
 

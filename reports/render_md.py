@@ -25,7 +25,7 @@ from reports.constants import (
     SUMMARY_COLUMNS,
     SUMMARY_EXTRA_COLUMNS,
 )
-from reports.database import Database, headline, with_database
+from reports.loading.database import Database, headline, with_database
 from reports.method import METHOD_NOTES
 from reports.sections import Figure
 

@@ -1,7 +1,7 @@
 """Per repetition: one row per cell (variant x scenario x rep) with its counts, mean latency,
 goodput, status, CPU efficiency and the warnings the report adds. Pure; DataFrames in and out.
 
-Inputs are the frames of ``reports.load.Run`` (``cells``, ``requests``, ``monitors``).
+Inputs are the frames of ``reports.loading.run_folder.Run`` (``cells``, ``requests``, ``monitors``).
 """
 
 from __future__ import annotations

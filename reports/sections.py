@@ -24,7 +24,7 @@ from reports.constants import (
     STACK_ORDER,
     STACK_SHADES,
 )
-from reports.database import Database
+from reports.loading.database import Database
 
 Section = tuple[str, pd.DataFrame]  # (heading, display frame)
 

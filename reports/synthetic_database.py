@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from client.monitor import MONITOR_COLUMNS
-from reports.load import DATABASE_RESET, MONITOR_SIDES, discover_cells
+from reports.loading.run_folder import DATABASE_RESET, MONITOR_SIDES, discover_cells
 
 SAMPLE_NS = 100_000_000  # the monitor's interval
 SEED_ITEMS = 1500

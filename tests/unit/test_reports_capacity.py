@@ -35,7 +35,7 @@ from reports.constants import (
     CAPACITY_STEP_COLUMNS,
     CAPACITY_STEP_EXTRA_COLUMNS,
 )
-from reports.load import load_run
+from reports.loading.run_folder import load_run
 from reports.synthetic import DEFAULT_VARIANTS, make_run
 from reports.synthetic_capacity import (
     CAPACITY_MODELS,

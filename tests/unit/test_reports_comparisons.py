@@ -108,7 +108,7 @@ def test_paper1_figures_follow_the_papers_order_with_ci(tmp_path: Path):
                     scenarios=("p1_delete", "p1_hello"), reps=3, requests_per_rep=100,
                     monitors=False)
     from reports.analysis import analyse
-    from reports.load import load_run
+    from reports.loading.run_folder import load_run
 
     p1 = analyse(load_run(root)).paper1
     assert list(p1["scenario"]) == ["p1_hello", "p1_hello", "p1_delete", "p1_delete"]

@@ -28,8 +28,8 @@ import pytest
 from reports import html_resources
 from reports.analysis import Analysis
 from reports.build import build, build_comparison
-from reports.database import database_facts, database_of, headline
-from reports.load import MONITOR_SIDES
+from reports.loading.database import database_facts, database_of, headline
+from reports.loading.run_folder import MONITOR_SIDES
 from reports.sections import variant_styles
 from reports.synthetic import make_run
 from reports.synthetic_capacity import CAPACITY_MODELS, add_capacity_cells

@@ -28,7 +28,7 @@ from reports.constants import (
     SERVER_STYLES,
     STACK_ORDER,
 )
-from reports.load import load_run
+from reports.loading.run_folder import load_run
 from reports.sections import NINES, nines, variant_styles
 from reports.synthetic import make_run, write_cell, write_run_json
 

@@ -26,7 +26,7 @@ from matplotlib.transforms import Bbox
 
 from reports import figures
 from reports.analysis import Analysis, analyse
-from reports.load import load_run
+from reports.loading.run_folder import load_run
 from reports.synthetic import make_run, write_cell, write_run_json
 
 STACKS = ("fastapi_sqlmodel", "fastapi_sqlite3", "flask_sqlalchemy", "flask_sqlite3",

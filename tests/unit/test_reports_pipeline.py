@@ -12,7 +12,7 @@ from reports import export, figures, html, render_compare, render_md
 from reports.analysis import Analysis, Lazy, analyse
 from reports.compare import compare_runs
 from reports.constants import PAPER2_LOADS
-from reports.load import Run, load_run
+from reports.loading.run_folder import Run, load_run
 from reports.synthetic import make_run
 
 SCENARIOS = ["p1_hello", "p2_get_constant", "p2_post_constant", "smoke_get"]

@@ -3,7 +3,7 @@ as findings."""
 
 from __future__ import annotations
 
-from reports.provenance import clock_facts, hosts_table, run_facts
+from reports.loading.provenance import clock_facts, hosts_table, run_facts
 from reports.validity import run_setup_items
 
 

@@ -24,7 +24,7 @@ from reports.constants import (
     WARMUP_FACTOR,
     WARMUP_MIN_EXCESS_MS,
 )
-from reports.load import load_run
+from reports.loading.run_folder import load_run
 from reports.reproduction import Claim, ClaimsError, parse_claims
 from reports.synthetic import (
     DEFAULT_VARIANTS,

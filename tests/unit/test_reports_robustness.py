@@ -10,7 +10,7 @@ import pandas as pd
 
 from reports.analysis import analyse
 from reports.cli import main
-from reports.load import load_run
+from reports.loading.run_folder import load_run
 from reports.synthetic import make_run, write_cell, write_run_json
 
 A = "fastapi_sqlite3-gunicorn_uvicorn"

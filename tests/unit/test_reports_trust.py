@@ -13,7 +13,7 @@ from scipy import stats as sps
 
 from reports.analysis import analyse
 from reports.build import build
-from reports.load import load_run
+from reports.loading.run_folder import load_run
 from reports.synthetic import ScenarioSpec, write_cell, write_run_json
 
 STEADY = "fastapi_sqlite3-uvicorn"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from reports.database import Database, database_facts, database_of
+from reports.loading.database import Database, database_facts, database_of
 
 HOST_FACTS = ("cpu", "cores", "memory", "kernel", "os", "python", "virtualization",
               "cpu_governor", "somaxconn")
