@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reports import export, render_compare, render_md
-from reports.analysis import Analysis, analyse
-from reports.compare import Comparison, compare_runs
+from reports.analysis.analyse import Analysis, analyse
+from reports.analysis.run_comparison import Comparison, compare_runs
+from reports.analysis.thresholds import Threshold, crossings, run_verdict
 from reports.loading.run_folder import load_run
 from reports.sections import Figure
-from reports.thresholds import Threshold, crossings, run_verdict
 
 
 def build(run_dir: Path, *, figures: bool = True, html: bool = True,

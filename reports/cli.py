@@ -94,9 +94,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args: argparse.Namespace) -> int:
     from reports import tables
+    from reports.analysis.thresholds import ThresholdError, crossings, parse
     from reports.build import build
     from reports.loading.database import headline
-    from reports.thresholds import ThresholdError, crossings, parse
 
     try:
         limits = parse(getattr(args, "thresholds", ""))
@@ -132,7 +132,7 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"\ncomparison: {out}")
     if args.fail_on_regression is None:
         return 0
-    from reports.compare import regressions
+    from reports.analysis.run_comparison import regressions
 
     slower = regressions(comparison.table, args.fail_on_regression)
     for r in slower.itertuples():

@@ -140,7 +140,7 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 )
 COMPARISON_EXTRA_COLUMNS: tuple[str, ...] = ("mean_a_ms", "mean_b_ms", "t", "dof", "p")
 
-# -- reproduction of the papers' claims (reports/reproduction.py, reports/claims.json) -----------
+# -- reproduction of the papers' claims (reports/analysis/reproduction.py, reports/claims.json) ----
 PAPERS: dict[int, str] = {
     1: "Bednarz & Miłosz (2025)",
     2: "Malatjie & Faniso-Myaka (2025)",
@@ -158,8 +158,8 @@ REPRODUCTION_EXTRA_COLUMNS: tuple[str, ...] = (
     "id", "kind", "metric", "variants", "paper_figure", "reps", "scenario_in_run", "note",
 )
 
-# Warm-up effect (reports/warmup.py): the first max(WARMUP_HEAD_MIN, WARMUP_HEAD_FRACTION x n)
-# latency samples of a repetition in send order (the head) against the rest; flagged when the
+# Warm-up effect (reports/analysis/warmup.py): the first max(WARMUP_HEAD_MIN, WARMUP_HEAD_FRACTION x
+# n) latency samples of a repetition in send order (the head) against the rest; flagged when the
 # head's mean is above WARMUP_FACTOR x the rest's median and more than WARMUP_MIN_EXCESS_MS
 # beyond it. Only repetitions whose rest holds at least WARMUP_MIN_REST_FACTOR x the head.
 WARMUP_HEAD_MIN = 10
@@ -183,7 +183,8 @@ PAPER2_FILE_NAMES: dict[str, str] = {
 # "zero" (0 s, the paper's own convention, which counts a failure as the fastest request).
 PAPER2_FAILURES: tuple[str, ...] = ("blank", "zero")
 
-# -- capacity curves (reports/capacity.py; the cell format: docs/results.md, "Capacity cells") ---
+# -- capacity curves (reports/analysis/capacity/; the cell format: docs/results.md, "Capacity
+# cells")
 CAPACITY_KIND = "capacity"  # summary.json "kind" of a capacity cell
 # A search that stopped for these reasons measured a lower bound of the server's capacity, not
 # the capacity: "≥ X" with this label, left out of the interval.

@@ -1,9 +1,10 @@
 """Figure renderers: the ``Analysis`` in, PNG files out (matplotlib, Agg backend).
 
 Every renderer draws data the analysis already reduced (at most ``MAX_LINE_POINTS`` per line,
-sampled fliers: ``reports.series``); none computes a statistic. The layout kit (canvases, the
-style legend, log axes, small multiples) is ``reports.figure_kit``; the capacity figures are
-drawn by ``reports.figures_capacity`` and saved here, like every other figure, by ``_save``.
+sampled fliers: ``reports.analysis.figure_series``); none computes a statistic. The layout kit
+(canvases, the style legend, log axes, small multiples) is ``reports.figure_kit``; the capacity
+figures are drawn by ``reports.figures_capacity`` and saved here, like every other figure, by
+``_save``.
 
 Readable for any number of variants: bars are horizontal and sorted, with full labels; figures
 grow with the number of variants instead of crowding one axis; series that would be spaghetti
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
 
-    from reports.analysis import Analysis
+    from reports.analysis.analyse import Analysis
 
 
 def _save(fig: MplFigure, path: Path) -> None:

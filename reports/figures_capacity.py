@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
 
-    from reports.analysis import Analysis
+    from reports.analysis.analyse import Analysis
 
 PANEL_LINES = 4  # variants per panel (each draws two lines in open loop)
 

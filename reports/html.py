@@ -30,7 +30,7 @@ from reports.method import METHOD_NOTES
 from reports.sections import NINES, Figure, VariantStyle, nines, variant_styles
 
 if TYPE_CHECKING:
-    from reports.analysis import Analysis
+    from reports.analysis.analyse import Analysis
 
 TEMPLATES = Path(__file__).parent / "templates"
 SECTIONS = (("paper1", "Paper 1 view — Bednarz & Miłosz (throughput and mean response time)"),

@@ -1,5 +1,5 @@
-"""Renderers of a run-to-run ``Comparison`` (reports/compare.py): compare.csv, compare.md,
-compare.png and the terminal table. They only format and write."""
+"""Renderers of a run-to-run ``Comparison`` (reports/analysis/run_comparison.py): compare.csv,
+compare.md, compare.png and the terminal table. They only format and write."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from reports import tables
-from reports.compare import Comparison
+from reports.analysis.run_comparison import Comparison
 
 NOTE = ("Ratios B/A of mean latency (mean of repetition means) and of goodput, with "
         "Fieller's 95% intervals over repetitions; verdicts at α = 0.05 after Holm "

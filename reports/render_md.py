@@ -30,7 +30,7 @@ from reports.method import METHOD_NOTES
 from reports.sections import Figure
 
 if TYPE_CHECKING:
-    from reports.analysis import Analysis
+    from reports.analysis.analyse import Analysis
 
 
 def write_summary_csv(summary: pd.DataFrame, path: Path, database: Database) -> None:

@@ -214,7 +214,7 @@ def figure_findings(validity: pd.DataFrame, scenarios: list[str]) -> pd.DataFram
     return validity[mask]
 
 
-# -- reproduction of the papers' claims (reports/reproduction.py) --------------------------------
+# -- reproduction of the papers' claims (reports/analysis/reproduction.py) -------------------------
 
 REPRODUCTION_NOTE = (
     "Every quantitative or ordinal claim of Bednarz & Miłosz, \"Benchmarking the performance of "

@@ -235,7 +235,7 @@ VERDICT_TEXT = {"b_faster": "B faster", "b_slower": "B slower",
 
 
 def describe(verdict_name: str, ratio: float) -> str:
-    """A verdict (reports/verdicts.py) in words for the tables: 'B slower (×1.23)'."""
+    """A verdict (reports/analysis/verdicts.py) in words for the tables: 'B slower (×1.23)'."""
     text = VERDICT_TEXT.get(verdict_name, verdict_name)
     if verdict_name in ("b_faster", "b_slower") and math.isfinite(ratio):
         return f"{text} (×{ratio:.2f})"

@@ -16,7 +16,7 @@ A cell of a PostgreSQL run also says whether it has its ``monitor-db.csv`` (``ha
 and holds the reset of the database before it (``db_reset``: database.json, or None).
 
 A capacity cell (``"kind": "capacity"`` in its summary.json) keeps its ``capacity`` object (the
-search, its steps) in ``cells``; ``reports.capacity`` reads it.
+search, its steps) in ``cells``; ``reports.analysis.capacity.analyse`` reads it.
 
 ``t_s`` is seconds since the repetition's start (``started_ns``, else its first request).
 """

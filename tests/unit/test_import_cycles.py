@@ -142,10 +142,11 @@ def test_the_report_pipeline_runs_one_way():
 
     renderers = {"reports.render_md", "reports.html", "reports.figures", "reports.export",
                  "reports.render_compare", "reports.sections", "reports.tables"}
-    computing = {"reports.repetitions", "reports.summary", "reports.validity", "reports.papers",
-                 "reports.pairs", "reports.series", "reports.stats", "reports.verdicts"}
-    assert not reachable("reports.analysis") & renderers
-    assert not reachable("reports.compare") & renderers
+    computing = {f"reports.analysis.{name}" for name in (
+        "repetitions", "summary_table", "findings", "papers", "pairs", "figure_series",
+        "statistics", "verdicts")}
+    assert not reachable("reports.analysis.analyse") & renderers
+    assert not reachable("reports.analysis.run_comparison") & renderers
     for renderer in sorted(renderers):
         direct = graph[renderer]
         assert not direct & computing, f"{renderer} imports {sorted(direct & computing)}"

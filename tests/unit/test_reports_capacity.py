@@ -23,12 +23,12 @@ from scipy import stats as sps
 
 from client.results import failed_summary
 from reports import capacity_sections, figures
-from reports.analysis import Analysis, analyse
+from reports.analysis.analyse import Analysis, analyse
+from reports.analysis.capacity.cells import ladder_knee
+from reports.analysis.capacity.cost import window_cost
+from reports.analysis.run_comparison import compare_runs
 from reports.build import build
-from reports.capacity_cost import window_cost
-from reports.capacity_reps import ladder_knee
 from reports.cli import DEMO_SCENARIOS, main
-from reports.compare import compare_runs
 from reports.constants import (
     CAPACITY_COLUMNS,
     CAPACITY_EXTRA_COLUMNS,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import pairs, papers
+from reports.analysis import pairs, papers
 from reports.cli import main
 from reports.synthetic import make_run, write_cell, write_run_json
 
@@ -107,7 +107,7 @@ def test_paper1_figures_follow_the_papers_order_with_ci(tmp_path: Path):
     root = make_run(tmp_path / "p1", variants={B: 4.0, A: 2.0},
                     scenarios=("p1_delete", "p1_hello"), reps=3, requests_per_rep=100,
                     monitors=False)
-    from reports.analysis import analyse
+    from reports.analysis.analyse import analyse
     from reports.loading.run_folder import load_run
 
     p1 = analyse(load_run(root)).paper1

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from reports import html_resources
-from reports.analysis import Analysis
+from reports.analysis.analyse import Analysis
 from reports.build import build, build_comparison
 from reports.loading.database import database_facts, database_of, headline
 from reports.loading.run_folder import MONITOR_SIDES

@@ -18,7 +18,7 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure as MplFigure
 
 from reports import figures, html
-from reports.analysis import Analysis, analyse
+from reports.analysis.analyse import Analysis, analyse
 from reports.constants import (
     FAILED_HATCH,
     FAILED_PATTERN,

@@ -25,7 +25,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from reports import figures
-from reports.analysis import Analysis, analyse
+from reports.analysis.analyse import Analysis, analyse
 from reports.loading.run_folder import load_run
 from reports.synthetic import make_run, write_cell, write_run_json
 

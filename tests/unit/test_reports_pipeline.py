@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from reports import export, figures, html, render_compare, render_md
-from reports.analysis import Analysis, Lazy, analyse
-from reports.compare import compare_runs
+from reports.analysis.analyse import Analysis, Lazy, analyse
+from reports.analysis.run_comparison import compare_runs
 from reports.constants import PAPER2_LOADS
 from reports.loading.run_folder import Run, load_run
 from reports.synthetic import make_run

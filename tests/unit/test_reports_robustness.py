@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports.analysis import analyse
+from reports.analysis.analyse import analyse
 from reports.cli import main
 from reports.loading.run_folder import load_run
 from reports.synthetic import make_run, write_cell, write_run_json

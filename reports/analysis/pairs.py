@@ -8,17 +8,17 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from reports import verdicts
+from reports.analysis import verdicts
+from reports.analysis.ordering import KEYS, order_scenarios, order_variants
+from reports.analysis.repetitions import ranked
 from reports.constants import COMPARISON_COLUMNS, COMPARISON_EXTRA_COLUMNS
-from reports.ordering import KEYS, order_scenarios, order_variants
-from reports.repetitions import ranked
 
 
 def comparisons(reps: pd.DataFrame, summary: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     """report/comparisons.csv: every pair of variants within a scenario, both not failed, on
     their repetition mean latencies (repetitions that failed left out): ratio B/A with Fieller's
-    95% CI, Welch's t-test, Holm-corrected within the scenario, and a verdict (reports/verdicts.py:
-    ``insufficient_reps`` below 3 repetitions a side)."""
+    95% CI, Welch's t-test, Holm-corrected within the scenario, and a verdict
+    (reports/analysis/verdicts.py: ``insufficient_reps`` below 3 repetitions a side)."""
     columns = [*COMPARISON_COLUMNS, *COMPARISON_EXTRA_COLUMNS]
     failed = set(map(tuple, summary.loc[summary["status"] == "failed", KEYS].to_numpy())) \
         if len(summary) else set()

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from client import validity
-from reports import stats
-from reports.capacity_cost import peak_rss_bytes
+from reports.analysis import statistics
+from reports.analysis.capacity.cost import peak_rss_bytes
+from reports.analysis.ordering import KEYS
 from reports.constants import QUANTILE_METHOD, STATUS_RANK, SUMMARY_SCHEMA_VERSION
-from reports.ordering import KEYS
 
 
 def cell_rows(requests: pd.DataFrame, cell_id: int) -> pd.DataFrame:
@@ -81,7 +81,7 @@ def tree_cpu_seconds(monitors: pd.DataFrame, side: str = "server") -> pd.Series:
         return pd.Series(dtype="float64")
     tree = proc.groupby(["cell_id", "t_s"], sort=True)["cpu_percent"].sum().reset_index()
     return tree.groupby("cell_id").apply(
-        lambda g: stats.cpu_seconds(g["t_s"].to_numpy(), g["cpu_percent"].to_numpy()),
+        lambda g: statistics.cpu_seconds(g["t_s"].to_numpy(), g["cpu_percent"].to_numpy()),
         include_groups=False)
 
 

@@ -1,8 +1,8 @@
 """Per capacity cell: its steps (report/capacity_steps.csv) and its row of report/capacity.csv —
 why its search stopped, whether it counts in the maximum rate's interval, its knee (open loop:
 the step at ``max_rate_rps``; closed loop: ``ladder_knee``) and its cost at the common rate
-(``reports.capacity_cost``; in a PostgreSQL run the database host's too, in the same window).
-Pure; the capacity cells and the monitor samples of ``reports.loading.run_folder.Run`` in,
+(``reports.analysis.capacity.cost``; in a PostgreSQL run the database host's too, in the same
+window). Pure; the capacity cells and the monitor samples of ``reports.loading.run_folder.Run`` in,
 DataFrames out."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports.capacity_cost import window_cost
+from reports.analysis.capacity.cost import window_cost
 from reports.constants import (
     CAPACITY_COLUMNS,
     CAPACITY_DB_COLUMNS,

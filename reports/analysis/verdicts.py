@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from reports import stats
+from reports.analysis import statistics
 from reports.constants import ALPHA, MIN_REPS
 
 NAN = float("nan")
@@ -35,8 +35,8 @@ def pair(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     if a.size and b.size and out["mean_a"] != 0:
         out["ratio"] = out["mean_b"] / out["mean_a"]
     if a.size >= MIN_REPS and b.size >= MIN_REPS:
-        _, out["ci95_low"], out["ci95_high"] = stats.fieller_ratio_ci(a, b)
-        out["t"], out["dof"], out["p"] = stats.welch(a, b)
+        _, out["ci95_low"], out["ci95_high"] = statistics.fieller_ratio_ci(a, b)
+        out["t"], out["dof"], out["p"] = statistics.welch(a, b)
     return out
 
 
@@ -45,7 +45,7 @@ def decide(rows: Sequence[dict[str, Any]], *, lower_is_better: bool = True) -> N
 
     ``b_faster`` means B is better: lower values when ``lower_is_better`` (latency), higher
     otherwise (throughput)."""
-    adjusted = stats.holm(np.array([r["p"] for r in rows], dtype="float64"))
+    adjusted = statistics.holm(np.array([r["p"] for r in rows], dtype="float64"))
     for r, p_adj in zip(rows, adjusted, strict=True):
         r["p_adjusted"] = float(p_adj)
         r["verdict"] = verdict(r["t"], float(p_adj), r["reps_a"], r["reps_b"], lower_is_better)

@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 
 from client import validity
-from reports import stats
+from reports.analysis import statistics
+from reports.analysis.ordering import KEYS, in_report_order
+from reports.analysis.repetitions import error_threshold, ranked
 from reports.constants import (
     DB_SUMMARY_COLUMNS,
     PERCENTILES,
     SUMMARY_COLUMNS,
     SUMMARY_EXTRA_COLUMNS,
 )
-from reports.ordering import KEYS, in_report_order
-from reports.repetitions import error_threshold, ranked
 
 
 def latency_samples(requests: pd.DataFrame,
@@ -47,7 +47,7 @@ def pooled_latency(latencies: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame
         if not x.size:
             continue
         pct = {f"{k}_ms": (q if PERCENTILES[k] <= 99.0 or x.size >= validity.percentile_min_samples(
-            PERCENTILES[k]) else np.nan) for k, q in stats.percentiles(x).items()}
+            PERCENTILES[k]) else np.nan) for k, q in statistics.percentiles(x).items()}
         rows.append({"variant": v, "scenario": s, "mean_ms": float(x.mean()), **pct,
                      "max_ms": float(x.max()), "latency_samples": int(x.size)})
     return pd.DataFrame(rows, columns=[*KEYS, "mean_ms", *(f"{k}_ms" for k in PERCENTILES),
@@ -99,8 +99,8 @@ def summary_table(reps: pd.DataFrame, latencies: dict[tuple[str, str], np.ndarra
         rep_means = good["mean_ms"].to_numpy(dtype="float64")
         rps = g["achieved_rps"].to_numpy(dtype="float64")
         attempted = g["attempted_rps"].to_numpy(dtype="float64")
-        low, high = stats.t_mean_ci(rep_means)
-        rps_low, rps_high = stats.t_mean_ci(good["achieved_rps"].to_numpy(dtype="float64"))
+        low, high = statistics.t_mean_ci(rep_means)
+        rps_low, rps_high = statistics.t_mean_ci(good["achieved_rps"].to_numpy(dtype="float64"))
         requests_n = int(g["requests"].sum())
         errors_n = int(g["errors"].sum())
         rows.append({
@@ -113,7 +113,7 @@ def summary_table(reps: pd.DataFrame, latencies: dict[tuple[str, str], np.ndarra
             "error_rate": errors_n / requests_n if requests_n else np.nan,
             "error_classes": _merge_classes(g["error_classes"]),
             "rps_ci95_low": rps_low, "rps_ci95_high": rps_high, "reps_ranked": len(good),
-            "rep_mean_cv": stats.coefficient_of_variation(rep_means),
+            "rep_mean_cv": statistics.coefficient_of_variation(rep_means),
             "requests_per_cpu_s": float(g["requests_per_cpu_s"].median()),
             **{c: float(g[c].median()) for c in DB_SUMMARY_COLUMNS},
             "status": pooled_status(g),

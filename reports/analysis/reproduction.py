@@ -14,7 +14,8 @@ Rules (also the report's section note):
   value per repetition that did not fail: its goodput (``rps``), its mean latency (``latency``)
   or the share of its latency samples outside [Q1 − 1.5·IQR, Q3 + 1.5·IQR] (``outliers``, the
   paper-2 rule applied to one repetition, as the paper counted its one run).
-* Orderings use the report's pairwise test (reports/verdicts.py): Welch's t-test on repetition
+* Orderings use the report's pairwise test (reports/analysis/verdicts.py): Welch's t-test on
+repetition
   values, Holm-corrected within the scenario over every pair of variants that did not fail, at
   α = 0.05. For latency these are exactly the rows of comparisons.csv; goodput and outliers are
   tested the same way on their own values.
@@ -52,7 +53,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports import verdicts
+from reports.analysis import verdicts
+from reports.analysis.repetitions import ranked
 from reports.constants import (
     MIN_REPS,
     PAPERS,
@@ -60,9 +62,8 @@ from reports.constants import (
     REPRODUCTION_COLUMNS,
     REPRODUCTION_EXTRA_COLUMNS,
 )
-from reports.repetitions import ranked
 
-CLAIMS_FILE = Path(__file__).with_name("claims.json")
+CLAIMS_FILE = Path(__file__).parents[1] / "claims.json"  # reports/claims.json, named in the report
 KINDS = ("best", "worst", "better", "ratio")
 # metric -> (higher is better, unit formatter, words for best / worst / better)
 METRICS: dict[str, tuple[bool, str, tuple[str, str, str]]] = {

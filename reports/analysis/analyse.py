@@ -6,10 +6,10 @@ The pipeline runs one way: ``reports.loading.run_folder`` reads a results folder
 ``database_validity`` into one ``Analysis``; the renderers (``render_md``, ``html``, ``figures``,
 ``export``) only format what it holds and write files.
 
-Capacity cells (``reports.capacity``: a search over many loads in one cell) are analysed apart:
-every other step sees the run without them, so they never enter the summary, comparisons, verdicts,
-paper views or claims as if they were a cell at one fixed load; the counts of cells, scenarios and
-requests include them."""
+Capacity cells (``reports.analysis.capacity.analyse``: a search over many loads in one cell) are
+analysed apart: every other step sees the run without them, so they never enter the summary,
+comparisons, verdicts, paper views or claims as if they were a cell at one fixed load; the counts of
+cells, scenarios and requests include them."""
 
 from __future__ import annotations
 
@@ -20,14 +20,28 @@ from typing import Generic, TypeVar
 import numpy as np
 import pandas as pd
 
-from reports import pairs, papers, repetitions, reproduction, series, summary, validity, warmup
-from reports.capacity import Capacity, analyse_capacity, empty_capacity, split_capacity
+from reports.analysis import (
+    figure_series,
+    pairs,
+    papers,
+    repetitions,
+    reproduction,
+    summary_table,
+    warmup,
+)
+from reports.analysis.capacity.analyse import (
+    Capacity,
+    analyse_capacity,
+    empty_capacity,
+    split_capacity,
+)
+from reports.analysis.database_findings import database_findings
+from reports.analysis.findings import validity_table
+from reports.analysis.ordering import order_scenarios, order_variants
 from reports.constants import DB_SUMMARY_COLUMNS, PAPER2_LOADS
-from reports.database_validity import database_findings
 from reports.loading.database import Database
 from reports.loading.provenance import Provenance, provenance
 from reports.loading.run_folder import Run
-from reports.ordering import order_scenarios, order_variants
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -83,7 +97,7 @@ class Analysis:
     run: Run
     variants: list[str]  # the report's order
     scenarios: list[str]
-    reps: pd.DataFrame  # one row per repetition (reports.repetitions)
+    reps: pd.DataFrame  # one row per repetition (reports.analysis.repetitions)
     summary: pd.DataFrame  # report/summary.csv
     validity: pd.DataFrame  # findings, most severe first
     counts: Counts
@@ -98,10 +112,10 @@ class Analysis:
     provenance: Provenance
     per_iteration: Mapping[str, pd.DataFrame]  # paper-2 scenario -> lines (lazy)
     timelines: Mapping[str, pd.DataFrame]  # scenario -> resources over time (lazy)
-    boxes: Mapping[str, list[series.Box]]  # paper-2 scenario -> box plots (lazy)
+    boxes: Mapping[str, list[figure_series.Box]]  # paper-2 scenario -> box plots (lazy)
     reproduction: pd.DataFrame  # report/reproduction.csv: the papers' claims tested
-    warmup: pd.DataFrame  # per repetition: first requests against the rest (reports.warmup)
-    capacity: Capacity  # capacity cells: curves, maximum rate, cost (reports.capacity)
+    warmup: pd.DataFrame  # per repetition: first requests against the rest (analysis.warmup)
+    capacity: Capacity  # capacity cells: curves, maximum rate, cost (analysis.capacity)
 
 
 def _counts(variants: list[str], scenarios: list[str], reps: pd.DataFrame,
@@ -125,15 +139,15 @@ def analyse(run: Run) -> Analysis:
     cells = run.cells
     scenarios = order_scenarios(cells["scenario"]) if len(cells) else []
     reps = repetitions.rep_stats(cells, run.requests, run.monitors)
-    latencies = summary.latency_samples(run.requests, cells)
-    table = summary.summary_table(reps, latencies, cells)
+    latencies = summary_table.latency_samples(run.requests, cells)
+    table = summary_table.summary_table(reps, latencies, cells)
     warm = warmup.warmup_table(run.requests, reps)
     prov = provenance(run.meta)
-    findings = validity.validity_table(run.meta, run.problems, cells, reps, table)
+    findings = validity_table(run.meta, run.problems, cells, reps, table)
     for extra in (warmup.warmup_findings(warm), capacity.findings,
                   database_findings(prov.database, whole.cells, run.meta)):
         findings = warmup.with_findings(findings, extra)
-    table["warnings"] = summary.warning_counts(table, findings)
+    table["warnings"] = summary_table.warning_counts(table, findings)
     paper2 = papers.paper2_tables(latencies, table)
     comparisons = pairs.comparisons(reps, table, cells)
     claims = reproduction.load_claims()
@@ -148,11 +162,11 @@ def analyse(run: Run) -> Analysis:
         paper2_cells=papers.paper2_cells(run.requests, cells), comparisons=comparisons,
         headlines=pairs.headlines(table, comparisons),
         efficiency=table[efficiency_columns(prov.database)],
-        curves=series.latency_curves(latencies), latencies=latencies, provenance=prov,
+        curves=figure_series.latency_curves(latencies), latencies=latencies, provenance=prov,
         per_iteration=Lazy(paper2_scenarios,
-                           lambda s: series.per_iteration(run.requests, cells, s)),
+                           lambda s: figure_series.per_iteration(run.requests, cells, s)),
         timelines=Lazy(scenarios,
-                       lambda s: series.timelines(run.requests, run.monitors, cells, s)),
-        boxes=Lazy(paper2_scenarios, lambda s: series.boxes(latencies, variants, s)),
+                       lambda s: figure_series.timelines(run.requests, run.monitors, cells, s)),
+        boxes=Lazy(paper2_scenarios, lambda s: figure_series.boxes(latencies, variants, s)),
         reproduction=reproduction.evaluate(claims, reps, table, comparisons, outliers),
         warmup=warm, capacity=capacity)

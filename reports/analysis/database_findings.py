@@ -1,6 +1,6 @@
-"""Validity findings about the run's database, in ``reports.validity``'s columns: a run.json
-without a database block, a database that did not answer, and per cell of a database on its own
-host (PostgreSQL) a missing ``monitor-db.csv`` (its figures are then blank, never zero), a
+"""Validity findings about the run's database, in ``reports.analysis.findings``'s columns: a
+run.json without a database block, a database that did not answer, and per cell of a database on its
+own host (PostgreSQL) a missing ``monitor-db.csv`` (its figures are then blank, never zero), a
 missing ``database.json`` (the reset before the cell) or a reset to another number of rows than
 the run seeds. Pure; the run's ``Database``, cells and run.json in, a DataFrame out."""
 
@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from reports.analysis.findings import COLUMNS, finding
 from reports.loading.database import Database
 from reports.loading.run_folder import DATABASE_RESET, MONITOR_SIDES
-from reports.validity import COLUMNS, finding
 
 
 def _run_items(db: Database) -> list[dict[str, Any]]:
@@ -56,7 +56,7 @@ def _cell_items(cell: Any, db: Database, seeded: int | None) -> list[dict[str, A
 
 def database_findings(db: Database, cells: pd.DataFrame,
                       meta: dict[str, Any]) -> pd.DataFrame:
-    """Every finding about the database (``reports.validity`` columns), capacity cells
+    """Every finding about the database (``reports.analysis.findings`` columns), capacity cells
     included."""
     items = _run_items(db)
     if db.own_host:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reports import stats
+from reports.analysis import statistics
+from reports.analysis.ordering import order_variants
+from reports.analysis.repetitions import cell_rows
 from reports.constants import MAX_FLIERS, MAX_LINE_POINTS, TIMELINE_BIN_S
-from reports.ordering import order_variants
-from reports.repetitions import cell_rows
 
 
 def latency_curves(latencies: dict[tuple[str, str], np.ndarray],
@@ -43,7 +43,7 @@ def per_iteration(requests: pd.DataFrame, cells: pd.DataFrame, scenario: str,
         if not parts:
             continue
         by_seq = pd.concat(parts, ignore_index=True).groupby("seq")["latency_ms"].median()
-        x, y = stats.binned(by_seq.index.to_numpy(), by_seq.to_numpy(), max_points)
+        x, y = statistics.binned(by_seq.index.to_numpy(), by_seq.to_numpy(), max_points)
         frames.append(pd.DataFrame({"variant": variant, "iteration": x, "latency_ms": y,
                                     "reps": len(parts)}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
@@ -126,6 +126,6 @@ def boxes(latencies: dict[tuple[str, str], np.ndarray], variants: Sequence[str],
     for variant in variants:
         values = latencies.get((variant, scenario))
         if values is not None and values.size:
-            out.append(Box(variant, stats.iqr_outliers(values),
-                           stats.box_stats(values, max_fliers=max_fliers)))
+            out.append(Box(variant, statistics.iqr_outliers(values),
+                           statistics.box_stats(values, max_fliers=max_fliers)))
     return out

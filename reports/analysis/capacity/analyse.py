@@ -19,13 +19,14 @@ rate common to every variant (the format: docs/results.md). From them:
   budget measured a lower bound ("≥ X, client-bound"), never the server's capacity: it is listed
   and left out of the mean and interval;
 * **cost** at the common rate: server CPU-seconds per 1,000 successful requests and peak RSS in
-  the cost step's window (``reports.capacity_cost``), mean and t interval over repetitions; a
-  variant whose cost step did not pass could not carry the common rate: shown, but marked.
+  the cost step's window (``reports.analysis.capacity.cost``), mean and t interval over repetitions;
+  a variant whose cost step did not pass could not carry the common rate: shown, but marked.
 
 Capacity cells never enter the ordinary tables, comparisons, verdicts or paper views
-(``reports.analysis`` and ``reports.compare`` leave them out, ``split_capacity``): one cell spans
-many loads. This module selects them and composes ``capacity_reps`` (per cell),
-``capacity_tables`` (per variant, across repetitions) and ``capacity_validity`` (findings).
+(``reports.analysis.analyse`` and ``reports.analysis.run_comparison`` leave them out,
+``split_capacity``): one cell spans many loads. This module selects them and composes
+``capacity_reps`` (per cell), ``capacity_tables`` (per variant, across repetitions) and
+``capacity_validity`` (findings).
 """
 
 from __future__ import annotations
@@ -37,19 +38,19 @@ from typing import Any
 
 import pandas as pd
 
-from reports.capacity_reps import REP_COLUMNS, rep_table, steps_table
-from reports.capacity_tables import (
+from reports.analysis.capacity.cells import REP_COLUMNS, rep_table, steps_table
+from reports.analysis.capacity.curves import (
     CURVE_COLUMNS,
     cost_table,
     curves_table,
     knee_table,
     max_rate_table,
 )
-from reports.capacity_validity import capacity_findings
+from reports.analysis.capacity.findings import capacity_findings
+from reports.analysis.findings import COLUMNS as FINDING_COLUMNS
+from reports.analysis.ordering import order_scenarios
 from reports.constants import CAPACITY_KIND
 from reports.loading.run_folder import Run
-from reports.ordering import order_scenarios
-from reports.validity import COLUMNS as FINDING_COLUMNS
 
 
 @dataclass(frozen=True)

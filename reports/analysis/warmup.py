@@ -25,6 +25,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from reports.analysis.findings import COLUMNS, SEVERITY_RANK
 from reports.constants import (
     WARMUP_FACTOR,
     WARMUP_HEAD_FRACTION,
@@ -32,7 +33,6 @@ from reports.constants import (
     WARMUP_MIN_EXCESS_MS,
     WARMUP_MIN_REST_FACTOR,
 )
-from reports.validity import COLUMNS, SEVERITY_RANK
 
 WARMUP_COLUMNS = ["variant", "scenario", "rep", "samples", "head", "head_mean_ms",
                   "rest_median_ms", "ratio", "flagged"]
@@ -85,8 +85,8 @@ def warmup_table(requests: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
 
 
 def warmup_findings(table: pd.DataFrame) -> pd.DataFrame:
-    """Validity findings (``reports.validity`` columns), one warning per variant x scenario with
-    a flagged repetition: in how many, and the numbers of the worst one."""
+    """Validity findings (``reports.analysis.findings`` columns), one warning per variant x scenario
+    with a flagged repetition: in how many, and the numbers of the worst one."""
     items = []
     for (variant, scenario), g in table.groupby(["variant", "scenario"], sort=False):
         hit = g[g["flagged"].astype(bool)]

@@ -3,7 +3,7 @@
 For each variant x scenario present in both runs: the ratio B/A of mean latency (mean of
 repetition means) and of goodput (repetition achieved rates), each with Fieller's 95% interval,
 Welch's t-test on repetition values, Holm-corrected over all rows of the comparison, and a verdict
-by the same rule as the report's pairs (reports/verdicts.py; ``insufficient_reps`` below 3
+by the same rule as the report's pairs (reports/analysis/verdicts.py; ``insufficient_reps`` below 3
 repetitions a side). Repetitions that failed are left out. ``reports.render_compare`` writes it.
 """
 
@@ -14,12 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from reports import verdicts
-from reports.capacity import split_capacity
+from reports.analysis import verdicts
+from reports.analysis.capacity.analyse import split_capacity
+from reports.analysis.ordering import KEYS
+from reports.analysis.repetitions import ranked, rep_stats
 from reports.loading.database import database_of, headline
 from reports.loading.run_folder import Run
-from reports.ordering import KEYS
-from reports.repetitions import ranked, rep_stats
 
 COLUMNS = ["variant", "scenario", "reps_a", "reps_b", "mean_a_ms", "mean_b_ms", "latency_ratio",
            "latency_ci95_low", "latency_ci95_high", "latency_p_holm", "latency_verdict", "rps_a",

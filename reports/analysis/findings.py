@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from client.validity import MAX_ERROR_RATE
+from reports.analysis.ordering import KEYS, order_scenarios, order_variants
 from reports.constants import CLOCK_OFFSET_WARN_MS, HIGH_CV, MIN_REPS
-from reports.ordering import KEYS, order_scenarios, order_variants
 
 COLUMNS = ["severity", "variant", "scenario", "rep", "source", "message"]
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}

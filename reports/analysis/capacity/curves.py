@@ -2,7 +2,7 @@
 loop), the knee of the connection ladder (closed loop), the cost at the common rate, and the
 curves the figures draw (the steps of one repetition, the one with the median result). Means
 with Student's t 95% intervals over repetition values, none below ``MIN_REPS`` values. Pure; the
-frames of ``reports.capacity_reps`` in, DataFrames out."""
+frames of ``reports.analysis.capacity.cells`` in, DataFrames out."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from reports import stats
-from reports.capacity_reps import ladder_steps
+from reports.analysis import statistics
+from reports.analysis.capacity.cells import ladder_steps
+from reports.analysis.ordering import order_scenarios
 from reports.constants import CAPACITY_LOWER_BOUNDS, MIN_REPS
-from reports.ordering import order_scenarios
 
 NAN = float("nan")
 CURVE_COLUMNS = ["variant", "scenario", "mode", "rep", "reps", "x", "p50_ms", "p99_ms",
@@ -40,7 +40,7 @@ def _mean_ci(values: Sequence[float]) -> tuple[float, float, float]:
     v = v[np.isfinite(v)]
     if v.size == 0:
         return NAN, NAN, NAN
-    low, high = stats.t_mean_ci(v) if v.size >= MIN_REPS else (NAN, NAN)
+    low, high = statistics.t_mean_ci(v) if v.size >= MIN_REPS else (NAN, NAN)
     return float(v.mean()), low, high
 
 

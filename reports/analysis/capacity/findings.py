@@ -1,5 +1,5 @@
-"""Validity findings about capacity cells, in ``reports.validity``'s columns: the cells' own
-problems and warnings, why each search stopped where it did not measure the server, cost steps
+"""Validity findings about capacity cells, in ``reports.analysis.findings``'s columns: the cells'
+own problems and warnings, why each search stopped where it did not measure the server, cost steps
 the server could not carry, missing monitor samples, missing cells, and too few repetitions for
 an interval. Pure; DataFrames in and out."""
 
@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reports.analysis.findings import COLUMNS
 from reports.constants import CAPACITY_LOWER_BOUNDS, MIN_REPS, MONITOR_MIN_COVERAGE
 from reports.loading.database import Database, database_of
-from reports.validity import COLUMNS
 
 LIMIT_SEVERITY = {"client": "warning", "time_budget": "warning", "max_rate": "info",
                   "none_passed": "warning"}
@@ -75,8 +75,8 @@ def _cell_items(cell: Any, row: Any | None, db: Database) -> list[dict[str, Any]
                            "but marked"))
     if np.isfinite(row.cost_rate_rps) and not row.monitor_coverage >= MONITOR_MIN_COVERAGE:
         items.append(_coverage_item(cell, "server", row.monitor_coverage, "cost"))
-    # A missing monitor-db.csv is said once per cell (reports.database_validity); a partial one
-    # here.
+    # A missing monitor-db.csv is said once per cell (reports.analysis.database_findings); a partial
+    # one here.
     if db.own_host and getattr(cell, "has_db_monitor", False) and \
             np.isfinite(row.cost_rate_rps) and not row.db_monitor_coverage >= MONITOR_MIN_COVERAGE:
         items.append(_coverage_item(cell, "database", row.db_monitor_coverage,
@@ -128,7 +128,7 @@ def _table_items(max_rate: pd.DataFrame, knees: pd.DataFrame) -> list[dict[str, 
 def capacity_findings(cells: pd.DataFrame, reps: pd.DataFrame, max_rate: pd.DataFrame,
                       knees: pd.DataFrame, variants: Sequence[str],
                       meta: dict[str, Any]) -> pd.DataFrame:
-    """Every finding about the capacity cells (``reports.validity`` columns)."""
+    """Every finding about the capacity cells (``reports.analysis.findings`` columns)."""
     rows = {int(r.cell_id): r for r in reps.itertuples()}
     db = database_of(meta)
     items = []

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reports import stats
+from reports.analysis import statistics
+from reports.analysis.ordering import order_variants
+from reports.analysis.repetitions import ranked, worst_status
 from reports.constants import PAPER1_FIGURES, PAPER2_LOADS
-from reports.ordering import order_variants
-from reports.repetitions import ranked, worst_status
 
 PAPER2_SCENARIOS = frozenset(s for _, get_s, post_s, _ in PAPER2_LOADS.values()
                              for s in (get_s, post_s))
@@ -29,7 +29,7 @@ def paper1_table(reps: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
             mine = sub[sub["variant"] == variant]
             values = ranked(mine)[col].to_numpy(dtype="float64")
             values = values[np.isfinite(values)]
-            low, high = stats.t_mean_ci(values)
+            low, high = statistics.t_mean_ci(values)
             status = worst_status(ranked(mine)["status"]) if values.size else "failed"
             rows.append({"figure": number, "scenario": scenario, "title": title,
                          "metric": metric, "variant": variant, "reps": int(values.size),
@@ -55,14 +55,14 @@ def paper2_table(latencies: dict[tuple[str, str], np.ndarray], summary: pd.DataF
             rows.append({"variant": row.variant, "method": method, "scenario": scenario,
                          "requests": row.requests, "errors": row.errors,
                          "average_ms": float(values.mean()) if values.size else np.nan,
-                         "outliers": stats.iqr_outliers(values), "n": int(values.size),
+                         "outliers": statistics.iqr_outliers(values), "n": int(values.size),
                          "censored": row.censored, "status": row.status})
     table = pd.DataFrame(rows, columns=["variant", "method", "scenario", "requests", "errors",
                                         "average_ms", "outliers", "n", "censored", "status"])
     failed = (table["status"] == "failed").to_numpy()
     times = table["average_ms"].to_numpy(dtype="float64").copy()
     times[failed] = np.nan
-    table["improvement_pct"] = stats.improvement_pct(times)
+    table["improvement_pct"] = statistics.improvement_pct(times)
     return table.assign(_failed=failed).sort_values(["_failed", "average_ms"], kind="stable") \
         .drop(columns="_failed").reset_index(drop=True)
 
