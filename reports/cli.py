@@ -93,10 +93,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from reports import tables
     from reports.analysis.thresholds import ThresholdError, crossings, parse
     from reports.build import build
     from reports.loading.database import headline
+    from reports.rendering import terminal
 
     try:
         limits = parse(getattr(args, "thresholds", ""))
@@ -107,7 +107,7 @@ def _build(args: argparse.Namespace) -> int:
                         thresholds=limits,
                         paper2_failures=getattr(args, "paper2_failures", "blank"))
     if not args.quiet:
-        print(tables.terminal_summary(result.summary), end="")
+        print(terminal.terminal_summary(result.summary), end="")
         print(f"\n{headline(result.provenance.database)}")
         n = result.counts
         print(f"validity: {n.errors} error(s), {n.warnings} warning(s) — see "
@@ -123,7 +123,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from reports.build import build_comparison
-    from reports.render_compare import terminal_table
+    from reports.rendering.compare_report import terminal_table
 
     comparison, out = build_comparison(args.run_a, args.run_b, args.out)
     for line in comparison.setup:

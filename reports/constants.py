@@ -38,8 +38,9 @@ FIGURE_DPI = 90
 
 # Figure styles, the same in every static (matplotlib) and interactive (Plotly) figure: one hue
 # per framework (the stack name's prefix before "_"), one shade and dash per stack within it; one
-# hatch (bars, boxes) and one marker (points) per server. ``reports.sections.variant_styles``
-# assigns them. Colour-blind safe (Okabe-Ito); grey and the "xx" cross-hatch mean "failed" only.
+# hatch (bars, boxes) and one marker (points) per server.
+# ``reports.rendering.sections.variant_styles`` assigns them. Colour-blind safe (Okabe-Ito); grey
+# and the "xx" cross-hatch mean "failed" only.
 FRAMEWORK_COLORS: dict[str, str] = {"fastapi": "#009E73", "flask": "#0072B2",
                                     "django": "#D55E00"}
 OTHER_FRAMEWORK_COLORS: tuple[str, ...] = ("#CC79A7", "#E69F00", "#56B4E9", "#8C564B",
@@ -168,9 +169,9 @@ WARMUP_FACTOR = 2.0
 WARMUP_MIN_EXCESS_MS = 5.0
 WARMUP_MIN_REST_FACTOR = 3
 
-# Paper-2 exports (reports/export.py): the paper's file name part per fwbench variant, as in
-# its client `get_django_dephne_times.csv` (sic: "dephne"; the other names follow the same
-# pattern, `<method>_<framework>[_<server>]_times.csv`); any other variant keeps its own name.
+# Paper-2 exports (reports/rendering/paper2_export.py): the paper's file name part per fwbench
+# variant, as in its client `get_django_dephne_times.csv` (sic: "dephne"; the other names follow the
+# same pattern, `<method>_<framework>[_<server>]_times.csv`); any other variant keeps its own name.
 PAPER2_FILE_NAMES: dict[str, str] = {
     "flask_sqlite3-gunicorn_gthread": "flask",
     "flask_sqlite3-gunicorn_gevent": "flask_gevent",

@@ -15,10 +15,9 @@ Rules (also the report's section note):
   or the share of its latency samples outside [Q1 − 1.5·IQR, Q3 + 1.5·IQR] (``outliers``, the
   paper-2 rule applied to one repetition, as the paper counted its one run).
 * Orderings use the report's pairwise test (reports/analysis/verdicts.py): Welch's t-test on
-repetition
-  values, Holm-corrected within the scenario over every pair of variants that did not fail, at
-  α = 0.05. For latency these are exactly the rows of comparisons.csv; goodput and outliers are
-  tested the same way on their own values.
+  repetition values, Holm-corrected within the scenario over every pair of variants that did not
+  fail, at α = 0.05. For latency these are exactly the rows of comparisons.csv; goodput and outliers
+  are tested the same way on their own values.
   - "A best among S" (``best``, and ``better`` for one or a few named rivals) is **reproduced**
     only when A is significantly better than every other member of S; **contradicted** when
     some member is significantly better than A; else **inconclusive** (a comparison not

@@ -4,7 +4,8 @@ For each variant x scenario present in both runs: the ratio B/A of mean latency 
 repetition means) and of goodput (repetition achieved rates), each with Fieller's 95% interval,
 Welch's t-test on repetition values, Holm-corrected over all rows of the comparison, and a verdict
 by the same rule as the report's pairs (reports/analysis/verdicts.py; ``insufficient_reps`` below 3
-repetitions a side). Repetitions that failed are left out. ``reports.render_compare`` writes it.
+repetitions a side). Repetitions that failed are left out. ``reports.rendering.compare_report``
+writes it.
 """
 
 from __future__ import annotations

@@ -140,8 +140,10 @@ def test_the_report_pipeline_runs_one_way():
                 todo.append(nxt)
         return seen
 
-    renderers = {"reports.render_md", "reports.html", "reports.figures", "reports.export",
-                 "reports.render_compare", "reports.sections", "reports.tables"}
+    renderers = {"reports.rendering.markdown", "reports.rendering.html",
+    "reports.rendering.figures", "reports.rendering.paper2_export",
+                 "reports.rendering.compare_report", "reports.rendering.sections",
+                 "reports.rendering.table_text"}
     computing = {f"reports.analysis.{name}" for name in (
         "repetitions", "summary_table", "findings", "papers", "pairs", "figure_series",
         "statistics", "verdicts")}

@@ -22,7 +22,6 @@ import pytest
 from scipy import stats as sps
 
 from client.results import failed_summary
-from reports import capacity_sections, figures
 from reports.analysis.analyse import Analysis, analyse
 from reports.analysis.capacity.cells import ladder_knee
 from reports.analysis.capacity.cost import window_cost
@@ -36,6 +35,7 @@ from reports.constants import (
     CAPACITY_STEP_EXTRA_COLUMNS,
 )
 from reports.loading.run_folder import load_run
+from reports.rendering import capacity_sections, figures
 from reports.synthetic import DEFAULT_VARIANTS, make_run
 from reports.synthetic_capacity import (
     CAPACITY_MODELS,

@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import html_resources
 from reports.analysis.analyse import Analysis
 from reports.build import build, build_comparison
 from reports.loading.database import database_facts, database_of, headline
 from reports.loading.run_folder import MONITOR_SIDES
-from reports.sections import variant_styles
+from reports.rendering import plotly_resources
+from reports.rendering.sections import variant_styles
 from reports.synthetic import make_run
 from reports.synthetic_capacity import CAPACITY_MODELS, add_capacity_cells
 from reports.synthetic_database import DbTree, add_database, tree_monitor
@@ -191,7 +191,7 @@ def test_resources_over_time_have_the_database_host(pg):
     assert len(db_cpu) and db_cpu["value"].to_numpy() == pytest.approx(50.0)
     db_rss = data[(data["metric"] == "db_rss_mb") & (data["variant"] == GU)]
     assert db_rss["value"].to_numpy() == pytest.approx(100.0)
-    spec = html_resources.resources_spec(data, "smoke_get", result.variants,
+    spec = plotly_resources.resources_spec(data, "smoke_get", result.variants,
                                          variant_styles(result.variants, result.summary))
     assert spec is not None
     titles = [a["text"] for a in spec["layout"]["annotations"]]
@@ -201,7 +201,7 @@ def test_resources_over_time_have_the_database_host(pg):
 
 def test_figures_add_server_plus_database_efficiency_only_with_a_database_host(pg, sqlite,
                                                                               tmp_path: Path):
-    from reports import figures
+    from reports.rendering import figures
 
     drawn = {f.filename: f for f in figures.write_all(pg[0], tmp_path / "pg", workers=1)}
     assert {"efficiency.png", "efficiency_total.png"} <= set(drawn)

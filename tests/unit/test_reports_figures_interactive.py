@@ -17,7 +17,6 @@ from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure as MplFigure
 
-from reports import figures, html
 from reports.analysis.analyse import Analysis, analyse
 from reports.constants import (
     FAILED_HATCH,
@@ -29,7 +28,8 @@ from reports.constants import (
     STACK_ORDER,
 )
 from reports.loading.run_folder import load_run
-from reports.sections import NINES, nines, variant_styles
+from reports.rendering import figures, html
+from reports.rendering.sections import NINES, nines, variant_styles
 from reports.synthetic import make_run, write_cell, write_run_json
 
 VARIANTS = {"fastapi_sqlite3-uvicorn": 2.0, "fastapi_sqlmodel-uvicorn": 2.6,

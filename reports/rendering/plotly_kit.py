@@ -1,7 +1,7 @@
 """The shared parts of the interactive figures' Plotly specs (plain JSON, drawn in the browser
 by plotly.min.js): fonts and config, JSON-safe numbers, a grid of panels, axis scales, the
-per-variant legend, and the spec as JSON safe inside a <script> element. ``reports.html`` and
-``reports.html_capacity`` build their figures with them."""
+per-variant legend, and the spec as JSON safe inside a <script> element. ``reports.rendering.html``
+and ``reports.rendering.plotly_capacity`` build their figures with them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from reports.sections import is_wide
+from reports.rendering.sections import is_wide
 
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 12}
 CONFIG = {"displaylogo": False, "responsive": True,

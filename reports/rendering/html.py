@@ -1,14 +1,14 @@
 """The HTML report: one page (inline CSS) next to ``figures/*.png``; it renders the same sections
-as tables.md (``reports.sections``).
+as tables.md (``reports.rendering.sections``).
 
 With the figures come interactive versions of the main ones, drawn in the browser by Plotly from
 ``plotly.min.js`` (the plotly package's own bundle, written once next to index.html: nothing is
 loaded from the network): per scenario, goodput and latency bars (hover: variant, scenario,
 value, CI; buttons switch the measure; the legend toggles frameworks), throughput versus latency
 and the latency percentile spectra (the legend toggles variants), per capacity scenario its
-curves (``reports.html_capacity``), and per scenario the resources over time, the database
-host's too in a PostgreSQL run (``reports.html_resources``). Their data are the Analysis'
-frames, formatted here; the static PNGs stay, as the fallback."""
+curves (``reports.rendering.plotly_capacity``), and per scenario the resources over time, the
+database host's too in a PostgreSQL run (``reports.rendering.plotly_resources``). Their data are the
+Analysis' frames, formatted here; the static PNGs stay, as the fallback."""
 
 from __future__ import annotations
 
@@ -22,12 +22,18 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from reports import capacity_sections, html_capacity, html_resources, sections, tables
-from reports import plotly_kit as pk
 from reports.constants import FAILED_COLOR, FAILED_PATTERN, PLOTLY_JS
 from reports.loading.database import headline
-from reports.method import METHOD_NOTES
-from reports.sections import NINES, Figure, VariantStyle, nines, variant_styles
+from reports.rendering import (
+    capacity_sections,
+    plotly_capacity,
+    plotly_resources,
+    sections,
+    table_text,
+)
+from reports.rendering import plotly_kit as pk
+from reports.rendering.method import METHOD_NOTES
+from reports.rendering.sections import NINES, Figure, VariantStyle, nines, variant_styles
 
 if TYPE_CHECKING:
     from reports.analysis.analyse import Analysis
@@ -47,7 +53,7 @@ INTERACTIVE_FOR = {"latency": "latency_percentiles.png",
 FOLDED_SECTIONS = ("capacity", "resources")
 
 
-def _table(view: tables.View, df: pd.DataFrame) -> dict[str, Any]:
+def _table(view: table_text.View, df: pd.DataFrame) -> dict[str, Any]:
     return {"headers": view.headers(), "rows": view.rows(df)}
 
 
@@ -96,7 +102,7 @@ MEASURES = (
 
 
 def _value_text(value: float | None, measure: Measure, censored: bool) -> str:
-    text = tables.fmt_num(1 if not measure.latency else 2)(value if value is not None
+    text = table_text.fmt_num(1 if not measure.latency else 2)(value if value is not None
                                                            else math.nan)
     return ("≥ " if measure.latency and censored and value is not None else "") + text
 
@@ -125,7 +131,7 @@ def _bar_traces(part: pd.DataFrame, measure: Measure, styles: dict[str, VariantS
         high = [pk.num(getattr(r, measure.high)) if measure.high else None for r in rows]
         hover = []
         for r, v, lo, hi in zip(rows, values, low, high, strict=True):
-            ci = tables.fmt_ci(lo if lo is not None else math.nan,
+            ci = table_text.fmt_ci(lo if lo is not None else math.nan,
                                hi if hi is not None else math.nan)
             lines = [f"<b>{r.variant}</b>", f"scenario: {scenario}",
                      f"{measure.label}: {_value_text(v, measure, _censored(r))} {measure.unit}"]
@@ -221,10 +227,10 @@ def _throughput_latency(summary: pd.DataFrame, scenarios: Sequence[str],
             censored = "≥ " if _censored(row) else ""
             hover = "<br>".join([
                 f"<b>{row.variant}</b>", f"scenario: {scenario}",
-                f"goodput: {tables.fmt_num(1)(row.rps_median)} req/s (median; 95% CI of the "
-                f"mean {tables.fmt_ci(row.rps_ci95_low, row.rps_ci95_high, 1)})",
-                f"p50: {censored}{tables.fmt_num(2)(row.p50_ms)} ms · "
-                f"p99: {censored}{tables.fmt_num(2)(row.p99_ms)} ms",
+                f"goodput: {table_text.fmt_num(1)(row.rps_median)} req/s (median; 95% CI of the "
+                f"mean {table_text.fmt_ci(row.rps_ci95_low, row.rps_ci95_high, 1)})",
+                f"p50: {censored}{table_text.fmt_num(2)(row.p50_ms)} ms · "
+                f"p99: {censored}{table_text.fmt_num(2)(row.p99_ms)} ms",
                 f"status: {row.status}"])
             p99 = pk.num(row.p99_ms)
             p50 = pk.num(row.p50_ms)
@@ -276,7 +282,7 @@ def _percentile_curves(curves: pd.DataFrame, scenarios: Sequence[str], variants:
                 "marker": {"symbol": st.symbol, "size": 6, "color": st.color,
                            "line": {"color": "#222", "width": 0.4}},
                 "hovertext": [f"<b>{variant}</b><br>scenario: {scenario}<br>"
-                              f"p{p:g}: {tables.fmt_num(2)(ms)} ms"
+                              f"p{p:g}: {table_text.fmt_num(2)(ms)} ms"
                               for p, ms in zip(g["percentile"], g["latency_ms"], strict=True)],
                 "hoverinfo": "text"})
             legend_done.add(variant)
@@ -306,9 +312,9 @@ def interactive(result: Analysis) -> dict[str, list[dict[str, Any]]]:
         out["latency"].append({"title": "Latency percentile spectrum (interactive)",
                                "spec": pk.spec_json(spec)})
     cap = result.capacity
-    out["capacity"] = html_capacity.capacity_plots(cap.curves, cap.scenarios, cap.modes,
+    out["capacity"] = plotly_capacity.capacity_plots(cap.curves, cap.scenarios, cap.modes,
                                                    result.variants, styles)
-    out["resources"] = html_resources.resources_plots(result.timelines, result.scenarios,
+    out["resources"] = plotly_resources.resources_plots(result.timelines, result.scenarios,
                                                       result.variants, styles)
     for i, plot in enumerate(p for plots in out.values() for p in plots):
         plot["id"] = f"plot-{i}"
@@ -336,22 +342,22 @@ def context(result: Analysis, figures: Sequence[Figure]) -> dict[str, Any]:
         "counts": dataclasses.asdict(result.counts),
         "flagged": prov.not_parallel,
         "headlines": [r._asdict() for r in result.headlines.itertuples(index=False)],
-        "validity": _table(tables.VALIDITY_VIEW, sections.serious_findings(v)),
-        "info": _table(tables.VALIDITY_VIEW, sections.info_findings(v)),
-        "summary": _table(tables.SUMMARY_VIEW, sections.summary_display(result.summary)),
-        "paper1": [(h, _table(tables.PAPER1_VIEW, part),
+        "validity": _table(table_text.VALIDITY_VIEW, sections.serious_findings(v)),
+        "info": _table(table_text.VALIDITY_VIEW, sections.info_findings(v)),
+        "summary": _table(table_text.SUMMARY_VIEW, sections.summary_display(result.summary)),
+        "paper1": [(h, _table(table_text.PAPER1_VIEW, part),
                     [f for f in by_section["paper1"]
                      if f["scenarios"] == [part["scenario"].iloc[0]]])
                    for h, part in sections.paper1_sections(result.paper1)],
-        "paper2": [(h, _table(tables.PAPER2_VIEW, part))
+        "paper2": [(h, _table(table_text.PAPER2_VIEW, part))
                    for h, part in sections.paper2_sections(result.paper2)],
-        "pairwise": [(h, _table(tables.COMPARISON_VIEW, part))
+        "pairwise": [(h, _table(table_text.COMPARISON_VIEW, part))
                      for h, part in sections.comparison_sections(result.comparisons,
                                                                  result.scenarios)],
         "reproduction": sections.reproduction_context(result.reproduction),
         "summary_note": sections.SUMMARY_NOTE, "comparison_note": sections.COMPARISON_NOTE,
         "paper2_note": sections.PAPER2_NOTE,
-        "efficiency": _table(tables.efficiency_view(database.own_host), result.efficiency),
+        "efficiency": _table(table_text.efficiency_view(database.own_host), result.efficiency),
         "efficiency_note": sections.efficiency_db_note(database) if database.own_host else "",
         "database_line": headline(database),
         "database_facts": prov.database_facts,

@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports import plotly_kit as pk
-from reports import tables
 from reports.constants import CAPACITY_LOWER_BOUNDS
-from reports.sections import VariantStyle
+from reports.rendering import plotly_kit as pk
+from reports.rendering import table_text
+from reports.rendering.sections import VariantStyle
 
-MS = tables.fmt_num(2)
-RPS = tables.fmt_num(1)
+MS = table_text.fmt_num(2)
+RPS = table_text.fmt_num(1)
 
 
 def _hover(row: Any, scenario: str, closed: bool) -> str:

@@ -1,8 +1,9 @@
 """The layout kit of the static figures (matplotlib, Agg backend): sizes, canvases that grow
 with their content, titles, the style legend (one colour per framework, shaded per stack; one
-hatch and marker per server: ``reports.sections.variant_styles``), log axes for wide ranges and
-the small multiples of line figures (a few variants per panel). ``reports.figures`` and
-``reports.figures_capacity`` draw with it; nothing here reads an ``Analysis``.
+hatch and marker per server: ``reports.rendering.sections.variant_styles``), log axes for wide
+ranges and the small multiples of line figures (a few variants per panel).
+``reports.rendering.figures`` and ``reports.rendering.figures_capacity`` draw with it; nothing here
+reads an ``Analysis``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.colors import to_rgba
@@ -26,7 +23,8 @@ from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from reports import constants
-from reports.sections import VariantStyle, is_wide, variant_styles
+from reports.rendering.matplotlib_setup import plt
+from reports.rendering.sections import VariantStyle, is_wide, variant_styles
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist

@@ -2,16 +2,16 @@
 
 Every renderer draws data the analysis already reduced (at most ``MAX_LINE_POINTS`` per line,
 sampled fliers: ``reports.analysis.figure_series``); none computes a statistic. The layout kit
-(canvases, the style legend, log axes, small multiples) is ``reports.figure_kit``; the capacity
-figures are drawn by ``reports.figures_capacity`` and saved here, like every other figure, by
-``_save``.
+(canvases, the style legend, log axes, small multiples) is ``reports.rendering.figure_kit``; the
+capacity figures are drawn by ``reports.rendering.figures_capacity`` and saved here, like every
+other figure, by ``_save``.
 
 Readable for any number of variants: bars are horizontal and sorted, with full labels; figures
 grow with the number of variants instead of crowding one axis; series that would be spaghetti
 are small multiples (one panel per server: a few lines each, told apart by their stack's colour
 and dash); only panels with data are drawn; legends sit to the right of the data. Every figure
-uses one style per variant (``reports.sections.variant_styles``: the framework's hue, shaded per
-stack; a hatch and a marker per server); grey and cross-hatched always means failed.
+uses one style per variant (``reports.rendering.sections.variant_styles``: the framework's hue,
+shaded per stack; a hatch and a marker per server); grey and cross-hatched always means failed.
 """
 
 from __future__ import annotations
@@ -24,23 +24,19 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from reports import figure_kit as kit
-from reports import figures_capacity
 from reports.constants import (
     FIGURE_DPI,
     MAX_FLIERS,
     PAPER1_FIGURES,
     PAPER2_LOADS,
 )
-from reports.figure_kit import (
+from reports.rendering import figure_kit as kit
+from reports.rendering import figures_capacity
+from reports.rendering.figure_kit import (
     BAR_PITCH,
     BAR_PLOT_W,
     FAILED_COLOR,
@@ -51,7 +47,8 @@ from reports.figure_kit import (
     Styles,
     palette,
 )
-from reports.sections import NINES, Figure, nines
+from reports.rendering.matplotlib_setup import plt
+from reports.rendering.sections import NINES, Figure, nines
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -524,7 +521,8 @@ def efficiency_figure(result: Analysis, out: Path, styles: Styles,
 
 
 def capacity_figure(result: Analysis, scenario: str, out: Path, styles: Styles) -> Figure | None:
-    """The capacity figure of one capacity scenario (``reports.figures_capacity``), saved."""
+    """The capacity figure of one capacity scenario (``reports.rendering.figures_capacity``),
+    saved."""
     drawn = figures_capacity.figure(result, scenario, styles)
     if drawn is None:
         return None

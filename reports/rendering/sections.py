@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reports import tables
 from reports.constants import (
     ALPHA,
     FRAMEWORK_COLORS,
@@ -25,6 +24,7 @@ from reports.constants import (
     STACK_SHADES,
 )
 from reports.loading.database import Database
+from reports.rendering import table_text
 
 Section = tuple[str, pd.DataFrame]  # (heading, display frame)
 
@@ -161,7 +161,8 @@ def efficiency_db_note(database: Database) -> str:
 
 
 def summary_display(summary: pd.DataFrame) -> pd.DataFrame:
-    return tables.latency_text(tables.with_ci(summary, "ci95_low_ms", "ci95_high_ms", "ci95_ms"))
+    return table_text.latency_text(
+        table_text.with_ci(summary, "ci95_low_ms", "ci95_high_ms", "ci95_ms"))
 
 
 def paper1_sections(paper1: pd.DataFrame) -> list[Section]:
@@ -172,9 +173,9 @@ def paper1_sections(paper1: pd.DataFrame) -> list[Section]:
         if part.empty:
             continue
         unit = "req/s" if metric == "rps" else "ms"
-        part = tables.with_ci(part, "ci95_low", "ci95_high", "ci")
+        part = table_text.with_ci(part, "ci95_low", "ci95_high", "ci")
         if metric != "rps":
-            part = tables.latency_text(part, ("value",))
+            part = table_text.latency_text(part, ("value",))
         out.append((f"Fig. {number} — {title} ({unit}, {scenario})", part))
     return out
 
@@ -186,13 +187,13 @@ def paper2_sections(paper2: dict[str, pd.DataFrame]) -> list[Section]:
         label = PAPER2_LOADS[load][0]
         number = PAPER2_TABLES.get(load)
         prefix = f"Table {number} — " if number else ""
-        out.append((f"{prefix}{label}", tables.paper2_display(table)))
+        out.append((f"{prefix}{label}", table_text.paper2_display(table)))
     return out
 
 
 def comparison_sections(comparisons: pd.DataFrame, scenarios: list[str]) -> list[Section]:
     """(scenario, display frame) per scenario with compared pairs, in ``scenarios``' order."""
-    shown = tables.comparison_display(comparisons)
+    shown = table_text.comparison_display(comparisons)
     return [(s, shown[shown["scenario"] == s]) for s in scenarios
             if (shown["scenario"] == s).any()]
 
@@ -236,7 +237,7 @@ REPRODUCTION_NOTE = (
     "pairs, so an ordering whose interval excludes 1 can still be inconclusive after Holm's "
     "correction.")
 
-REPRODUCTION_VIEW = tables.View(
+REPRODUCTION_VIEW = table_text.View(
     {"paper": "paper", "claim_text": "claim (the paper's figures)", "scenario": "scenario",
      "expected": "tested", "observed": "observed", "ci": "95% CI", "verdict": "verdict",
      "note": "why"},
@@ -247,7 +248,7 @@ def reproduction_display(reproduction: pd.DataFrame) -> pd.DataFrame:
     """The claims tested in this run, for reading: the claim with the paper's figures, the
     interval as text."""
     shown = reproduction[reproduction["scenario_in_run"].astype(bool)]
-    shown = tables.with_ci(shown, "ci95_low", "ci95_high", "ci", 3)
+    shown = table_text.with_ci(shown, "ci95_low", "ci95_high", "ci", 3)
     return shown.assign(claim_text=[f"{c} ({f})" if f else c for c, f in
                                     zip(shown["claim"], shown["paper_figure"], strict=True)])
 

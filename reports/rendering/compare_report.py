@@ -8,38 +8,39 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports import tables
 from reports.analysis.run_comparison import Comparison
+from reports.rendering import table_text, terminal
 
 NOTE = ("Ratios B/A of mean latency (mean of repetition means) and of goodput, with "
         "Fieller's 95% intervals over repetitions; verdicts at α = 0.05 after Holm "
         "correction over all rows (Welch's t-test on repetition values); no claim with "
         "fewer than 3 repetitions a side; failed repetitions left out.")
 
-VIEW = tables.View(
+VIEW = table_text.View(
     {"variant": "variant", "scenario": "scenario", "mean_a_ms": "mean A ms",
      "mean_b_ms": "mean B ms", "latency_ratio": "latency B/A", "latency_ci": "95% CI",
      "latency_verdict": "latency", "rps_ratio": "req/s B/A", "rps_ci": "95% CI ",
      "rps_verdict": "throughput"},
-    {"mean_a_ms": tables.fmt_num(2), "mean_b_ms": tables.fmt_num(2),
-     "latency_ratio": tables.fmt_num(3), "rps_ratio": tables.fmt_num(3)},
+    {"mean_a_ms": table_text.fmt_num(2), "mean_b_ms": table_text.fmt_num(2),
+     "latency_ratio": table_text.fmt_num(3), "rps_ratio": table_text.fmt_num(3)},
     ("mean_a_ms", "mean_b_ms", "latency_ratio", "rps_ratio"))
 
 
 def display(table: pd.DataFrame) -> pd.DataFrame:
-    shown = tables.with_ci(table, "latency_ci95_low", "latency_ci95_high", "latency_ci", 3)
-    shown = tables.with_ci(shown, "rps_ci95_low", "rps_ci95_high", "rps_ci", 3)
+    shown = table_text.with_ci(table, "latency_ci95_low", "latency_ci95_high", "latency_ci", 3)
+    shown = table_text.with_ci(shown, "rps_ci95_low", "rps_ci95_high", "rps_ci", 3)
     if shown.empty:
         return shown
     return shown.assign(
-        latency_verdict=[tables.describe(v, r) for v, r in
+        latency_verdict=[table_text.describe(v, r) for v, r in
                          zip(table["latency_verdict"], table["latency_ratio"], strict=True)],
-        rps_verdict=[tables.describe(v, r).replace("faster", "higher").replace("slower", "lower")
+        rps_verdict=[table_text.describe(v, r).replace("faster", "higher")
+                     .replace("slower", "lower")
                      for v, r in zip(table["rps_verdict"], table["rps_ratio"], strict=True)])
 
 
 def terminal_table(table: pd.DataFrame) -> str:
-    return tables.aligned(display(table), VIEW.columns, VIEW.formats, VIEW.right)
+    return terminal.aligned(display(table), VIEW.columns, VIEW.formats, VIEW.right)
 
 
 def title(comparison: Comparison) -> str:
@@ -60,7 +61,7 @@ def compare_md(comparison: Comparison) -> str:
 
 def write_figure(table: pd.DataFrame, path: Path, heading: str) -> None:
     """compare.png: each row's ratio B/A with its interval, latency and throughput side by side."""
-    from reports.figures import plt  # matplotlib (Agg backend) only when drawing
+    from reports.rendering.matplotlib_setup import plt  # matplotlib only when drawing
 
     n = max(1, len(table))
     fig, axes = plt.subplots(1, 2, figsize=(10, 0.32 * n + 1.4), sharey=True)

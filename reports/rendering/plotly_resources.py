@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from reports import plotly_kit as pk
-from reports import tables
-from reports.sections import VariantStyle
+from reports.rendering import plotly_kit as pk
+from reports.rendering import table_text
+from reports.rendering.sections import VariantStyle
 
 # (metric, panel title, unit in the hover), in the static figure's order (figures.TIMELINE_ROWS).
 MEASURES: tuple[tuple[str, str, str], ...] = (
@@ -26,7 +26,7 @@ MEASURES: tuple[tuple[str, str, str], ...] = (
     ("db_cpu_pct", "database CPU % (its process tree, own host)", "% of a core"),
     ("db_rss_mb", "database RSS MiB (its process tree, own host)", "MiB"),
 )
-VALUE = tables.fmt_num(1)
+VALUE = table_text.fmt_num(1)
 
 
 def _round(value: object) -> float | None:

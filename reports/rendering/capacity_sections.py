@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reports import tables
 from reports.constants import CAPACITY_LOWER_BOUNDS, KNEE_MIN_GROWTH, MIN_REPS
+from reports.rendering import table_text
 
 NOT_CARRIED_MARK = "†"
 
@@ -50,8 +50,8 @@ COST_DB_NOTE = (
     "requests per CPU-second counts the CPU of both, server and database (blank when either "
     "monitor does not cover the window).")
 
-NUM1 = tables.fmt_num(1)
-NUM2 = tables.fmt_num(2)
+NUM1 = table_text.fmt_num(1)
+NUM2 = table_text.fmt_num(2)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class CapacityTable:
     """One capacity table: its heading, note, columns and display rows."""
     heading: str
     note: str
-    view: tables.View
+    view: table_text.View
     frame: pd.DataFrame
 
 
@@ -70,7 +70,7 @@ def _finite(x: object) -> bool:
 def _interval(low: float, high: float, n: int, digits: int) -> str:
     if 0 < n < MIN_REPS:
         return f"– (n < {MIN_REPS})"
-    return tables.fmt_ci(low, high, digits)
+    return table_text.fmt_ci(low, high, digits)
 
 
 def _limit_label(limited_by: str) -> str:
@@ -93,7 +93,7 @@ def _limits_text(limits: str) -> str:
     return " · ".join(f"{k.replace('_', ' ')} {n}" for k, n in parts)
 
 
-MAX_RATE_VIEW = tables.View(
+MAX_RATE_VIEW = table_text.View(
     {"variant": "variant", "scenario": "scenario", "rate": "max rate req/s (mean)",
      "ci": "95% CI", "per_rep_text": "per repetition", "objective": "objective",
      "limits_text": "stopped by", "n_text": "n"},
@@ -119,7 +119,7 @@ def max_rate_display(max_rate: pd.DataFrame) -> pd.DataFrame:
     return max_rate.reset_index(drop=True).join(pd.DataFrame(rows))
 
 
-KNEE_VIEW = tables.View(
+KNEE_VIEW = table_text.View(
     {"variant": "variant", "scenario": "scenario", "levels": "knee (connections) per repetition",
      "goodput": "goodput at the knee req/s (mean)", "ci": "95% CI",
      "knee_p99_mean": "p99 at the knee ms (mean)", "peak": "peak goodput req/s (mean)",
@@ -139,7 +139,7 @@ def knee_display(knees: pd.DataFrame) -> pd.DataFrame:
     return knees.reset_index(drop=True).join(pd.DataFrame(rows))
 
 
-COST_VIEW = tables.View(
+COST_VIEW = table_text.View(
     {"variant": "variant", "scenario": "scenario", "rate": "common rate req/s",
      "cpu": "server CPU-s per 1,000 requests (mean)", "cpu_ci": "95% CI (CPU-s)",
      "rss": "peak RSS MiB (mean)", "rss_ci": "95% CI (MiB)", "n_text": "n",
@@ -148,7 +148,7 @@ COST_VIEW = tables.View(
 
 
 # PostgreSQL runs: the database host's cost beside the server's.
-COST_DB_VIEW = tables.View(
+COST_DB_VIEW = table_text.View(
     {**{k: v for k, v in COST_VIEW.columns.items() if k != "carried"},
      "db_cpu": "database CPU-s per 1,000 requests (mean)", "db_cpu_ci": "95% CI (database CPU-s)",
      "db_rss": "database peak RSS MiB (mean)",

@@ -1,6 +1,6 @@
 """The capacity figures (matplotlib), one per capacity scenario, drawn from the curves the
 analysis holds (``Analysis.capacity.curves``: per variant the steps of one repetition, the knee
-marked); ``reports.figures`` saves them with every other figure.
+marked); ``reports.rendering.figures`` saves them with every other figure.
 
 * open loop: latency against offered load, p99 solid and p50 dashed, log-scale latency, the
   objective dotted, filled markers for the steps that met it and hollow ones for those that did
@@ -22,9 +22,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from reports import figure_kit as kit
-from reports.figure_kit import TICK_SIZE, Styles
-from reports.sections import Figure
+from reports.rendering import figure_kit as kit
+from reports.rendering.figure_kit import TICK_SIZE, Styles
+from reports.rendering.sections import Figure
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
