@@ -17,7 +17,7 @@ from reports.constants import (
 )
 
 EXIT_USAGE = 2
-DEMO_DATABASES = ("sqlite", "postgresql")  # reports/synthetic_database.py
+DEMO_DATABASES = ("sqlite", "postgresql")  # reports/synthetic/database.py
 # The demo's default scenarios: both papers' (paper 1's seven, paper 2's six), then a capacity
 # search and a capacity ladder.
 DEMO_SCENARIOS: tuple[str, ...] = (
@@ -142,10 +142,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from reports.demo import write_demo_run
     from reports.loading.run_folder import NotARunError
-    from reports.synthetic import SCENARIOS
-    from reports.synthetic_capacity import CAPACITY_SCENARIOS
+    from reports.synthetic.capacity_cells import CAPACITY_SCENARIOS
+    from reports.synthetic.demo import write_demo_run
+    from reports.synthetic.runs import SCENARIOS
 
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = [s for s in scenarios if s not in SCENARIOS and s not in CAPACITY_SCENARIOS]

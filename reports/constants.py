@@ -93,8 +93,9 @@ PAPER2_LOADS: dict[str, tuple[str, str, str, tuple[int, int, int] | None]] = {
 PAPER2_TABLES: dict[str, int] = {"constant": 1, "concurrent": 2}
 
 SMOKE_SCENARIOS: tuple[str, ...] = ("smoke_hello", "smoke_get")
-# The synthetic capacity scenarios of `python -m reports demo` (reports/synthetic_capacity.py):
-# an open-loop rate search and a closed-loop connection ladder.
+# The synthetic capacity scenarios of `python -m reports demo`
+# (reports/synthetic/capacity_cells.py): an open-loop rate search and a closed-loop connection
+# ladder.
 DEMO_CAPACITY_SCENARIOS: tuple[str, ...] = ("capacity_hello", "capacity_get_ladder")
 
 SCENARIO_ORDER: tuple[str, ...] = (

@@ -1,5 +1,5 @@
 """Capacity curves in the report: known answers from synthetic capacity cells
-(reports/synthetic_capacity.py), capacity cells kept out of the ordinary tables, the capacity
+(reports/synthetic/capacity_cells.py), capacity cells kept out of the ordinary tables, the capacity
 section of tables.md and index.html, the CSV exports, and the figures' layout.
 
 The synthetic servers (``CAPACITY_MODELS``): gunicorn + uvicorn meets p99 <= 50 ms up to 392, 400
@@ -36,13 +36,13 @@ from reports.constants import (
 )
 from reports.loading.run_folder import load_run
 from reports.rendering import capacity_sections, figures
-from reports.synthetic import DEFAULT_VARIANTS, make_run
-from reports.synthetic_capacity import (
+from reports.synthetic.capacity_cells import (
     CAPACITY_MODELS,
     CAPACITY_SCENARIOS,
     CapacityModel,
     add_capacity_cells,
 )
+from reports.synthetic.runs import DEFAULT_VARIANTS, make_run
 
 OPEN, CLOSED = "capacity_hello", "capacity_get_ladder"
 GU, GTHREAD = "fastapi_sqlite3-gunicorn_uvicorn", "flask_sqlite3-gunicorn_gthread"

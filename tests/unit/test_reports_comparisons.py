@@ -10,7 +10,7 @@ import pytest
 
 from reports.analysis import pairs, papers
 from reports.cli import main
-from reports.synthetic import make_run, write_cell, write_run_json
+from reports.synthetic.runs import make_run, write_cell, write_run_json
 
 A = "fastapi_sqlite3-gunicorn_uvicorn"
 B = "flask_sqlite3-gunicorn_gthread"

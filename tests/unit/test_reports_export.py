@@ -13,7 +13,7 @@ import pytest
 
 from reports.cli import main
 from reports.rendering import paper2_export
-from reports.synthetic import CellModel, make_run
+from reports.synthetic.runs import CellModel, make_run
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

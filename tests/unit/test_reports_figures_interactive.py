@@ -30,7 +30,7 @@ from reports.constants import (
 from reports.loading.run_folder import load_run
 from reports.rendering import figures, html
 from reports.rendering.sections import NINES, nines, variant_styles
-from reports.synthetic import make_run, write_cell, write_run_json
+from reports.synthetic.runs import make_run, write_cell, write_run_json
 
 VARIANTS = {"fastapi_sqlite3-uvicorn": 2.0, "fastapi_sqlmodel-uvicorn": 2.6,
             "flask_sqlite3-gunicorn_gthread": 4.0, "django_drf-gunicorn_gthread": 8.0}

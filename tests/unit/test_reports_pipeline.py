@@ -13,7 +13,7 @@ from reports.analysis.run_comparison import compare_runs
 from reports.constants import PAPER2_LOADS
 from reports.loading.run_folder import Run, load_run
 from reports.rendering import compare_report, csv_files, figures, html, markdown, paper2_export
-from reports.synthetic import make_run
+from reports.synthetic.runs import make_run
 
 SCENARIOS = ["p1_hello", "p2_get_constant", "p2_post_constant", "smoke_get"]
 

@@ -26,7 +26,7 @@ from reports.constants import (
     WARMUP_MIN_EXCESS_MS,
 )
 from reports.loading.run_folder import load_run
-from reports.synthetic import (
+from reports.synthetic.runs import (
     DEFAULT_VARIANTS,
     DEMO_SCENARIOS,
     P1,

@@ -11,7 +11,7 @@ import pandas as pd
 from reports.analysis.analyse import analyse
 from reports.cli import main
 from reports.loading.run_folder import load_run
-from reports.synthetic import make_run, write_cell, write_run_json
+from reports.synthetic.runs import make_run, write_cell, write_run_json
 
 A = "fastapi_sqlite3-gunicorn_uvicorn"
 B = "flask_sqlite3-gunicorn_gthread"

@@ -14,7 +14,7 @@ from scipy import stats as sps
 from reports.analysis.analyse import analyse
 from reports.build import build
 from reports.loading.run_folder import load_run
-from reports.synthetic import ScenarioSpec, write_cell, write_run_json
+from reports.synthetic.runs import ScenarioSpec, write_cell, write_run_json
 
 STEADY = "fastapi_sqlite3-uvicorn"
 BIMODAL = "flask_sqlite3-gunicorn_gthread"

@@ -32,7 +32,7 @@ from client.csvfile import Row
 from client.recorder import result_from_rows
 from client.results import build_summary
 from client.summary import cell_figures, load_summary
-from reports.synthetic import T0_NS, write_run_json
+from reports.synthetic.runs import T0_NS, write_run_json
 
 STEP_GAP_NS = 500_000_000  # between two steps
 SAMPLE_NS = 100_000_000  # the monitor's interval

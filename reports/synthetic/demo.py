@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports.synthetic import demo_plan, make_run
-from reports.synthetic_capacity import CAPACITY_MODELS, CAPACITY_SCENARIOS, add_capacity_cells
-from reports.synthetic_database import add_database
+from reports.synthetic.capacity_cells import CAPACITY_MODELS, CAPACITY_SCENARIOS, add_capacity_cells
+from reports.synthetic.database import add_database
+from reports.synthetic.runs import demo_plan, make_run
 
 
 def write_demo_run(out: Path, scenarios: Sequence[str], *, reps: int, requests: int,

@@ -1,8 +1,8 @@
 """Synthetic database runs with known answers (the layout of docs/results.md): run.json's
 ``database`` block, and per cell of a PostgreSQL run ``monitor-db.csv`` and ``database.json``.
 
-``add_database`` turns a synthetic run (``reports.synthetic.make_run``, capacity cells of
-``reports.synthetic_capacity`` too) into a SQLite or PostgreSQL run. The database host's tree
+``add_database`` turns a synthetic run (``reports.synthetic.runs.make_run``, capacity cells of
+``reports.synthetic.capacity_cells`` too) into a SQLite or PostgreSQL run. The database host's tree
 (``DbTree``) runs every process at a constant CPU % and RSS, so its figures are hand-checkable:
 two processes at 20% and 30% of a core are 0.5 CPU-seconds per second of monitor, and 40 + 60 MiB
 are 100 MiB at every sample. ``tree_monitor`` writes such a monitor file in the monitor's own
