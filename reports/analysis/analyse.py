@@ -1,15 +1,16 @@
 """``analyse(run) -> Analysis``: every number the report shows, computed once from a loaded run.
 
-The pipeline runs one way: ``reports.loading.run_folder`` reads a results folder into a ``Run``;
-``analyse`` composes the pure functions of ``repetitions``, ``summary``, ``validity``, ``warmup``,
-``papers``, ``pairs``, ``reproduction``, ``series``, ``capacity``, ``provenance`` and
-``database_validity`` into one ``Analysis``; the renderers (``render_md``, ``html``, ``figures``,
-``export``) only format what it holds and write files.
+The pipeline runs one way: ``reports.loading`` reads a results folder into a ``Run``; ``analyse``
+composes the pure functions of this package (``repetitions``, ``summary_table``, ``findings``,
+``warmup``, ``papers``, ``pairs``, ``reproduction``, ``figure_series``, ``capacity``,
+``database_findings``) and ``reports.loading.provenance`` into one ``Analysis``; the renderers of
+``reports.rendering`` only format what it holds and write files.
 
-Capacity cells (``reports.analysis.capacity.analyse``: a search over many loads in one cell) are
-analysed apart: every other step sees the run without them, so they never enter the summary,
-comparisons, verdicts, paper views or claims as if they were a cell at one fixed load; the counts of
-cells, scenarios and requests include them."""
+Capacity cells (``reports.analysis.capacity``: a search over many loads in one cell) are analysed
+apart: every other step sees the run without them, so they never enter the summary, comparisons,
+verdicts, paper views or claims as if they were a cell at one fixed load; the counts of cells,
+scenarios and requests include them.
+"""
 
 from __future__ import annotations
 

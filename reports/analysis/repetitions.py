@@ -19,7 +19,7 @@ from reports.constants import QUANTILE_METHOD, STATUS_RANK, SUMMARY_SCHEMA_VERSI
 
 
 def cell_rows(requests: pd.DataFrame, cell_id: int) -> pd.DataFrame:
-    """The requests of one cell (``requests`` is ordered by ``cell_id``, as ``load`` writes it)."""
+    """The requests of one cell (``requests`` is ordered by ``cell_id``, as loading writes it)."""
     start, stop = requests["cell_id"].searchsorted([cell_id, cell_id + 1])
     return requests.iloc[start:stop]
 

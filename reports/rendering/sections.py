@@ -1,5 +1,5 @@
 """The report's content, format-neutral: which tables it shows under which headings, with which
-notes, and the record of each figure. Markdown (``render_md``) and HTML (``html``) both render
+notes, and the record of each figure. Markdown (``markdown``) and HTML (``html``) both render
 these, so the two cannot drift apart. Pure; analysis frames in, display frames out."""
 
 from __future__ import annotations

@@ -25,8 +25,7 @@ rate common to every variant (the format: docs/results.md). From them:
 Capacity cells never enter the ordinary tables, comparisons, verdicts or paper views
 (``reports.analysis.analyse`` and ``reports.analysis.run_comparison`` leave them out,
 ``split_capacity``): one cell spans many loads. This module selects them and composes
-``capacity_reps`` (per cell), ``capacity_tables`` (per variant, across repetitions) and
-``capacity_validity`` (findings).
+``cells`` (per cell), ``curves`` (per variant, across repetitions) and ``findings``.
 """
 
 from __future__ import annotations
