@@ -8,12 +8,12 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports import export, render_compare, render_md
-from reports.analysis import Analysis, analyse
-from reports.compare import Comparison, compare_runs
-from reports.load import load_run
-from reports.sections import Figure
-from reports.thresholds import Threshold, crossings, run_verdict
+from reports.analysis.analyse import Analysis, analyse
+from reports.analysis.run_comparison import Comparison, compare_runs
+from reports.analysis.thresholds import Threshold, crossings, run_verdict
+from reports.loading.run_folder import load_run
+from reports.rendering import compare_report, csv_files, markdown, paper2_export
+from reports.rendering.sections import Figure
 
 
 def build(run_dir: Path, *, figures: bool = True, html: bool = True,
@@ -30,20 +30,20 @@ def build(run_dir: Path, *, figures: bool = True, html: bool = True,
     (out / "run-summary.json").write_text(json.dumps(verdict, indent=2) + "\n",
                                           encoding="utf-8")
     database = result.provenance.database
-    render_md.write_summary_csv(result.summary, out / "summary.csv", database)
-    render_md.write_comparisons_csv(result.comparisons, out / "comparisons.csv", database)
-    render_md.write_reproduction_csv(result.reproduction, out / "reproduction.csv", database)
-    render_md.write_capacity_csvs(result.capacity.reps, result.capacity.steps, out, database)
-    export.write_paper2(result.paper2_cells, out / "paper2", paper2_failures,
+    csv_files.write_summary_csv(result.summary, out / "summary.csv", database)
+    csv_files.write_comparisons_csv(result.comparisons, out / "comparisons.csv", database)
+    csv_files.write_reproduction_csv(result.reproduction, out / "reproduction.csv", database)
+    csv_files.write_capacity_csvs(result.capacity.reps, result.capacity.steps, out, database)
+    paper2_export.write_paper2(result.paper2_cells, out / "paper2", paper2_failures,
                         database=database.kind)
     figure_list: list[Figure] = []
     if figures:
-        from reports import figures as fig  # matplotlib: imported only when drawing
+        from reports.rendering import figures as fig  # matplotlib: imported only when drawing
 
         figure_list = fig.write_all(result, out / "figures")
-    render_md.write_tables_md(result, out / "tables.md", figure_list)
+    markdown.write_tables_md(result, out / "tables.md", figure_list)
     if html:
-        from reports import html as html_report  # jinja2: imported only when needed
+        from reports.rendering import html as html_report  # jinja2: imported only when needed
 
         html_report.write_html(result, out / "index.html", figure_list)
     return result, out
@@ -62,5 +62,5 @@ def build_comparison(run_a: Path, run_b: Path,
     a, b = load_run(run_a), load_run(run_b)
     comparison = compare_runs(a, b)
     out = out or Path(run_b) / "report" / f"compare-{safe_name(a.run_id)}"
-    render_compare.write_all(comparison, out)
+    compare_report.write_all(comparison, out)
     return comparison, out

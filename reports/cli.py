@@ -17,7 +17,7 @@ from reports.constants import (
 )
 
 EXIT_USAGE = 2
-DEMO_DATABASES = ("sqlite", "postgresql")  # reports/synthetic_database.py
+DEMO_DATABASES = ("sqlite", "postgresql")  # reports/synthetic/database.py
 # The demo's default scenarios: both papers' (paper 1's seven, paper 2's six), then a capacity
 # search and a capacity ladder.
 DEMO_SCENARIOS: tuple[str, ...] = (
@@ -93,10 +93,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from reports import tables
+    from reports.analysis.thresholds import ThresholdError, crossings, parse
     from reports.build import build
-    from reports.database import headline
-    from reports.thresholds import ThresholdError, crossings, parse
+    from reports.loading.database import headline
+    from reports.rendering import terminal
 
     try:
         limits = parse(getattr(args, "thresholds", ""))
@@ -107,7 +107,7 @@ def _build(args: argparse.Namespace) -> int:
                         thresholds=limits,
                         paper2_failures=getattr(args, "paper2_failures", "blank"))
     if not args.quiet:
-        print(tables.terminal_summary(result.summary), end="")
+        print(terminal.terminal_summary(result.summary), end="")
         print(f"\n{headline(result.provenance.database)}")
         n = result.counts
         print(f"validity: {n.errors} error(s), {n.warnings} warning(s) — see "
@@ -123,7 +123,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from reports.build import build_comparison
-    from reports.render_compare import terminal_table
+    from reports.rendering.compare_report import terminal_table
 
     comparison, out = build_comparison(args.run_a, args.run_b, args.out)
     for line in comparison.setup:
@@ -132,7 +132,7 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"\ncomparison: {out}")
     if args.fail_on_regression is None:
         return 0
-    from reports.compare import regressions
+    from reports.analysis.run_comparison import regressions
 
     slower = regressions(comparison.table, args.fail_on_regression)
     for r in slower.itertuples():
@@ -142,10 +142,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from reports.demo import write_demo_run
-    from reports.load import NotARunError
-    from reports.synthetic import SCENARIOS
-    from reports.synthetic_capacity import CAPACITY_SCENARIOS
+    from reports.loading.run_folder import NotARunError
+    from reports.synthetic.capacity_cells import CAPACITY_SCENARIOS
+    from reports.synthetic.demo import write_demo_run
+    from reports.synthetic.runs import SCENARIOS
 
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = [s for s in scenarios if s not in SCENARIOS and s not in CAPACITY_SCENARIOS]
@@ -164,7 +164,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from reports.load import NotARunError  # pandas: not needed for --help
+    from reports.loading.run_folder import NotARunError  # pandas: not needed for --help
 
     warnings.filterwarnings("ignore", category=RuntimeWarning)  # empty-slice means etc. -> NaN
     handlers = {"build": _build, "compare": _compare, "demo": _demo}

@@ -38,8 +38,9 @@ FIGURE_DPI = 90
 
 # Figure styles, the same in every static (matplotlib) and interactive (Plotly) figure: one hue
 # per framework (the stack name's prefix before "_"), one shade and dash per stack within it; one
-# hatch (bars, boxes) and one marker (points) per server. ``reports.sections.variant_styles``
-# assigns them. Colour-blind safe (Okabe-Ito); grey and the "xx" cross-hatch mean "failed" only.
+# hatch (bars, boxes) and one marker (points) per server.
+# ``reports.rendering.sections.variant_styles`` assigns them. Colour-blind safe (Okabe-Ito); grey
+# and the "xx" cross-hatch mean "failed" only.
 FRAMEWORK_COLORS: dict[str, str] = {"fastapi": "#009E73", "flask": "#0072B2",
                                     "django": "#D55E00"}
 OTHER_FRAMEWORK_COLORS: tuple[str, ...] = ("#CC79A7", "#E69F00", "#56B4E9", "#8C564B",
@@ -92,8 +93,9 @@ PAPER2_LOADS: dict[str, tuple[str, str, str, tuple[int, int, int] | None]] = {
 PAPER2_TABLES: dict[str, int] = {"constant": 1, "concurrent": 2}
 
 SMOKE_SCENARIOS: tuple[str, ...] = ("smoke_hello", "smoke_get")
-# The synthetic capacity scenarios of `python -m reports demo` (reports/synthetic_capacity.py):
-# an open-loop rate search and a closed-loop connection ladder.
+# The synthetic capacity scenarios of `python -m reports demo`
+# (reports/synthetic/capacity_cells.py): an open-loop rate search and a closed-loop connection
+# ladder.
 DEMO_CAPACITY_SCENARIOS: tuple[str, ...] = ("capacity_hello", "capacity_get_ladder")
 
 SCENARIO_ORDER: tuple[str, ...] = (
@@ -140,7 +142,7 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 )
 COMPARISON_EXTRA_COLUMNS: tuple[str, ...] = ("mean_a_ms", "mean_b_ms", "t", "dof", "p")
 
-# -- reproduction of the papers' claims (reports/reproduction.py, reports/claims.json) -----------
+# -- reproduction of the papers' claims (reports/analysis/reproduction.py, reports/claims.json) ----
 PAPERS: dict[int, str] = {
     1: "Bednarz & Miłosz (2025)",
     2: "Malatjie & Faniso-Myaka (2025)",
@@ -158,8 +160,8 @@ REPRODUCTION_EXTRA_COLUMNS: tuple[str, ...] = (
     "id", "kind", "metric", "variants", "paper_figure", "reps", "scenario_in_run", "note",
 )
 
-# Warm-up effect (reports/warmup.py): the first max(WARMUP_HEAD_MIN, WARMUP_HEAD_FRACTION x n)
-# latency samples of a repetition in send order (the head) against the rest; flagged when the
+# Warm-up effect (reports/analysis/warmup.py): the first max(WARMUP_HEAD_MIN, WARMUP_HEAD_FRACTION x
+# n) latency samples of a repetition in send order (the head) against the rest; flagged when the
 # head's mean is above WARMUP_FACTOR x the rest's median and more than WARMUP_MIN_EXCESS_MS
 # beyond it. Only repetitions whose rest holds at least WARMUP_MIN_REST_FACTOR x the head.
 WARMUP_HEAD_MIN = 10
@@ -168,9 +170,9 @@ WARMUP_FACTOR = 2.0
 WARMUP_MIN_EXCESS_MS = 5.0
 WARMUP_MIN_REST_FACTOR = 3
 
-# Paper-2 exports (reports/export.py): the paper's file name part per fwbench variant, as in
-# its client `get_django_dephne_times.csv` (sic: "dephne"; the other names follow the same
-# pattern, `<method>_<framework>[_<server>]_times.csv`); any other variant keeps its own name.
+# Paper-2 exports (reports/rendering/paper2_export.py): the paper's file name part per fwbench
+# variant, as in its client `get_django_dephne_times.csv` (sic: "dephne"; the other names follow the
+# same pattern, `<method>_<framework>[_<server>]_times.csv`); any other variant keeps its own name.
 PAPER2_FILE_NAMES: dict[str, str] = {
     "flask_sqlite3-gunicorn_gthread": "flask",
     "flask_sqlite3-gunicorn_gevent": "flask_gevent",
@@ -183,7 +185,8 @@ PAPER2_FILE_NAMES: dict[str, str] = {
 # "zero" (0 s, the paper's own convention, which counts a failure as the fastest request).
 PAPER2_FAILURES: tuple[str, ...] = ("blank", "zero")
 
-# -- capacity curves (reports/capacity.py; the cell format: docs/results.md, "Capacity cells") ---
+# -- capacity curves (reports/analysis/capacity/; the cell format: docs/results.md, "Capacity
+# cells")
 CAPACITY_KIND = "capacity"  # summary.json "kind" of a capacity cell
 # A search that stopped for these reasons measured a lower bound of the server's capacity, not
 # the capacity: "≥ X" with this label, left out of the interval.

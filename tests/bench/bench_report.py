@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from reports.constants import PAPER1_FIGURES, PAPER2_LOADS  # noqa: E402
-from reports.synthetic import make_run  # noqa: E402
+from reports.synthetic.runs import make_run  # noqa: E402
 
 VARIANTS = {
     "fastapi_sqlmodel-gunicorn_uvicorn": 2.4,

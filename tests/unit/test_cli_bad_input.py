@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.synthetic import make_run
+from reports.synthetic.runs import make_run
 
 REPO = Path(__file__).resolve().parents[2]
 

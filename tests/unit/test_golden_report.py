@@ -29,7 +29,7 @@ def build_golden_run(root: Path, database: str) -> Path:
     report without figures or HTML; return the report folder."""
     sys.path.insert(0, str(GOLDEN.parents[1]))
     from reports.build import build
-    from reports.demo import write_demo_run
+    from reports.synthetic.demo import write_demo_run
 
     run = write_demo_run(root / "golden", SCENARIOS, reps=2, requests=100, database=database)
     _, out = build(run, figures=False, html=False)

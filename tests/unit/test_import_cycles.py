@@ -1,7 +1,8 @@
 """No import cycles inside a package, and the packages depend on each other only as allowed:
 runfiles/ (the model of every file a run writes) imports none of the others; client/ (the load
 generator on the hosts), controller/ (the run's bookkeeping) and reports/ (the report) import
-runfiles/ and nothing else of each other.
+runfiles/ and nothing else of each other. Inside reports/, the layers
+(loading, analysis, rendering, synthetic) import downward only.
 
 Every module is parsed with ``ast`` (nothing is imported), and every import statement counts:
 top-level ones, those under ``if TYPE_CHECKING:`` and those inside functions (lazy imports), so
@@ -164,28 +165,75 @@ def test_a_forbidden_import_is_found_wherever_it_hides(tmp_path: Path):
                              "base": frozenset({"side"})}) == []
 
 
-def test_the_report_pipeline_runs_one_way():
-    """load -> analyse -> render: the analysis never imports a renderer, renderers never import
-    the analysis modules that compute (only the ``Analysis`` they are given, for its type)."""
+# The layers of reports/, each a package, and the layers below it that it may import; every layer
+# may import reports.constants (the constants every layer shares, which import no layer). At the
+# top level only the entry points and the pipeline, which no layer imports.
+LAYERS_BELOW: dict[str, set[str]] = {
+    "loading": set(),
+    "analysis": {"loading"},
+    "rendering": {"analysis", "loading"},
+    "synthetic": {"rendering", "analysis", "loading"},
+}
+SHARED = "reports.constants"
+TOP_LEVEL = {"reports", "reports.__main__", "reports.cli", "reports.build", SHARED}
+
+
+def _layer(module: str) -> str | None:
+    """The layer of a module of reports/ (``reports.analysis.capacity.cells`` -> "analysis");
+    None at the top level."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or parts[-1] in LAYERS_BELOW else None
+
+
+def test_every_module_of_reports_is_in_a_layer_or_an_entry_point():
     graph = import_graph(ROOT, ["reports"])
+    stray = sorted(m for m in graph if _layer(m) not in LAYERS_BELOW and m not in TOP_LEVEL)
+    assert not stray, "modules outside the layers of reports/:\n" + "\n".join(stray)
 
-    def reachable(start: str) -> set[str]:
-        seen, todo = set(), [start]
-        while todo:
-            for nxt in graph[todo.pop()] - seen:
-                seen.add(nxt)
-                todo.append(nxt)
-        return seen
 
-    renderers = {"reports.render_md", "reports.html", "reports.figures", "reports.export",
-                 "reports.render_compare", "reports.sections", "reports.tables"}
-    computing = {"reports.repetitions", "reports.summary", "reports.validity", "reports.papers",
-                 "reports.pairs", "reports.series", "reports.stats", "reports.verdicts"}
-    assert not reachable("reports.analysis") & renderers
-    assert not reachable("reports.compare") & renderers
-    for renderer in sorted(renderers):
-        direct = graph[renderer]
-        assert not direct & computing, f"{renderer} imports {sorted(direct & computing)}"
+def layer_violations(graph: Graph) -> list[str]:
+    """The imports of ``graph`` against the layers: a layer imports itself, the layers below it
+    and the shared constants, never a layer above it nor an entry point; the shared constants
+    import no layer."""
+    wrong = []
+    for module, targets in sorted(graph.items()):
+        layer = _layer(module)
+        if layer is None and module != SHARED:
+            continue  # the entry points and the pipeline import any layer
+        allowed = {layer, *LAYERS_BELOW[layer]} if layer else set()
+        wrong += [f"{module} -> {t}" for t in sorted(targets)
+                  if t != SHARED and _layer(t) not in allowed]
+    return wrong
+
+
+def test_the_layers_of_reports_import_downward_only():
+    """loading <- analysis <- rendering (<- synthetic, which writes runs with any of them)."""
+    wrong = layer_violations(import_graph(ROOT, ["reports"]))
+    assert not wrong, "imports against the layers of reports/:\n" + "\n".join(wrong)
+
+
+def test_the_report_pipeline_runs_one_way():
+    """load -> analyse -> render: renderers never import the analysis modules that compute, only
+    those of the results they are handed (``Analysis``, ``Comparison``), for their types."""
+    graph = import_graph(ROOT, ["reports"])
+    handed = {"reports.analysis.analyse", "reports.analysis.run_comparison"}
+    wrong = sorted(f"{m} -> {t}" for m, targets in graph.items() if _layer(m) == "rendering"
+                   for t in targets if _layer(t) == "analysis" and t not in handed)
+    assert not wrong, "renderers that compute:\n" + "\n".join(wrong)
+
+
+def test_the_layer_rule_sees_an_upward_import():
+    graph = {"reports.loading.run_folder": {"reports.analysis.ordering", SHARED},
+             "reports.analysis.capacity.cells": {"reports.loading.run_folder", "reports.build"},
+             "reports.rendering.figures": {"reports.analysis.analyse", "reports.synthetic.runs"},
+             SHARED: {"reports.loading.database"},
+             "reports.cli": {"reports.synthetic.demo", "reports.build"}}
+    assert layer_violations(graph) == [
+        "reports.analysis.capacity.cells -> reports.build",
+        "reports.constants -> reports.loading.database",
+        "reports.loading.run_folder -> reports.analysis.ordering",
+        "reports.rendering.figures -> reports.synthetic.runs",
+    ]
 
 
 def test_the_graph_sees_type_checking_and_function_level_imports(tmp_path: Path):

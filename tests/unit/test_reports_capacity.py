@@ -1,5 +1,5 @@
 """Capacity curves in the report: known answers from synthetic capacity cells
-(reports/synthetic_capacity.py), capacity cells kept out of the ordinary tables, the capacity
+(reports/synthetic/capacity_cells.py), capacity cells kept out of the ordinary tables, the capacity
 section of tables.md and index.html, the CSV exports, and the figures' layout.
 
 The synthetic servers (``CAPACITY_MODELS``): gunicorn + uvicorn meets p99 <= 50 ms up to 392, 400
@@ -21,27 +21,27 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from reports import capacity_sections, figures
-from reports.analysis import Analysis, analyse
+from reports.analysis.analyse import Analysis, analyse
+from reports.analysis.capacity.cells import ladder_knee
+from reports.analysis.capacity.cost import window_cost
+from reports.analysis.run_comparison import compare_runs
 from reports.build import build
-from reports.capacity_cost import window_cost
-from reports.capacity_reps import ladder_knee
 from reports.cli import DEMO_SCENARIOS, main
-from reports.compare import compare_runs
 from reports.constants import (
     CAPACITY_COLUMNS,
     CAPACITY_EXTRA_COLUMNS,
     CAPACITY_STEP_COLUMNS,
     CAPACITY_STEP_EXTRA_COLUMNS,
 )
-from reports.load import load_run
-from reports.synthetic import DEFAULT_VARIANTS, make_run
-from reports.synthetic_capacity import (
+from reports.loading.run_folder import load_run
+from reports.rendering import capacity_sections, figures
+from reports.synthetic.capacity_cells import (
     CAPACITY_MODELS,
     CAPACITY_SCENARIOS,
     CapacityModel,
     add_capacity_cells,
 )
+from reports.synthetic.runs import DEFAULT_VARIANTS, make_run
 from runfiles.summary_json import failed_summary
 
 OPEN, CLOSED = "capacity_hello", "capacity_get_ladder"

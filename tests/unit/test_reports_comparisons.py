@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import pairs, papers
+from reports.analysis import pairs, papers
 from reports.cli import main
-from reports.synthetic import make_run, write_cell, write_run_json
+from reports.synthetic.runs import make_run, write_cell, write_run_json
 
 A = "fastapi_sqlite3-gunicorn_uvicorn"
 B = "flask_sqlite3-gunicorn_gthread"
@@ -107,8 +107,8 @@ def test_paper1_figures_follow_the_papers_order_with_ci(tmp_path: Path):
     root = make_run(tmp_path / "p1", variants={B: 4.0, A: 2.0},
                     scenarios=("p1_delete", "p1_hello"), reps=3, requests_per_rep=100,
                     monitors=False)
-    from reports.analysis import analyse
-    from reports.load import load_run
+    from reports.analysis.analyse import analyse
+    from reports.loading.run_folder import load_run
 
     p1 = analyse(load_run(root)).paper1
     assert list(p1["scenario"]) == ["p1_hello", "p1_hello", "p1_delete", "p1_delete"]

@@ -4,13 +4,13 @@ monitor-db.csv (efficiency, capacity cost, resources over time) computed by the 
 functions, warnings and blanks where monitor-db.csv is missing, and SQLite and older runs
 unchanged but for the database line and column.
 
-Known answers (``reports.synthetic_database``): in every ordinary cell the server's monitor has
+Known answers (``reports.synthetic.database``): in every ordinary cell the server's monitor has
 two processes at 40% of a core and the database host's two at 20% and 30% (40 + 60 MiB), each
 sampled for exactly 10 s: 8 and 5 CPU-seconds. With 250 successful requests per repetition:
 31.25 requests per server CPU-second, 20 database CPU-seconds per 1,000 requests, a database
 peak RSS of 100 MiB and 250 / 13 requests per CPU-second of server and database together. In
-a capacity cell's cost step (150 req/s, ``reports.synthetic_capacity``) the database's 0.5 of a
-core is 0.5 / 150 × 1,000 = 3.33 CPU-seconds per 1,000 requests; beside gunicorn + uvicorn's 2.0
+a capacity cell's cost step (150 req/s, ``reports.synthetic.capacity_cells``) the database's 0.5 of
+a core is 0.5 / 150 × 1,000 = 3.33 CPU-seconds per 1,000 requests; beside gunicorn + uvicorn's 2.0
 that is 1,000 / 5.33 = 187.5 requests per CPU-second.
 """
 
@@ -25,15 +25,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import html_resources
-from reports.analysis import Analysis
+from reports.analysis.analyse import Analysis
 from reports.build import build, build_comparison
-from reports.database import database_facts, database_of, headline
-from reports.load import MONITOR_SIDES
-from reports.sections import variant_styles
-from reports.synthetic import make_run
-from reports.synthetic_capacity import CAPACITY_MODELS, add_capacity_cells
-from reports.synthetic_database import DbTree, add_database, tree_monitor
+from reports.loading.database import database_facts, database_of, headline
+from reports.loading.run_folder import MONITOR_SIDES
+from reports.rendering import plotly_resources
+from reports.rendering.sections import variant_styles
+from reports.synthetic.capacity_cells import CAPACITY_MODELS, add_capacity_cells
+from reports.synthetic.database import DbTree, add_database, tree_monitor
+from reports.synthetic.runs import make_run
 
 GU, GTHREAD = "fastapi_sqlite3-gunicorn_uvicorn", "flask_sqlite3-gunicorn_gthread"
 VARIANTS = {GU: 2.0, GTHREAD: 4.0}
@@ -191,7 +191,7 @@ def test_resources_over_time_have_the_database_host(pg):
     assert len(db_cpu) and db_cpu["value"].to_numpy() == pytest.approx(50.0)
     db_rss = data[(data["metric"] == "db_rss_mb") & (data["variant"] == GU)]
     assert db_rss["value"].to_numpy() == pytest.approx(100.0)
-    spec = html_resources.resources_spec(data, "smoke_get", result.variants,
+    spec = plotly_resources.resources_spec(data, "smoke_get", result.variants,
                                          variant_styles(result.variants, result.summary))
     assert spec is not None
     titles = [a["text"] for a in spec["layout"]["annotations"]]
@@ -201,7 +201,7 @@ def test_resources_over_time_have_the_database_host(pg):
 
 def test_figures_add_server_plus_database_efficiency_only_with_a_database_host(pg, sqlite,
                                                                               tmp_path: Path):
-    from reports import figures
+    from reports.rendering import figures
 
     drawn = {f.filename: f for f in figures.write_all(pg[0], tmp_path / "pg", workers=1)}
     assert {"efficiency.png", "efficiency_total.png"} <= set(drawn)

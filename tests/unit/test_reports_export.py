@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import export
 from reports.cli import main
-from reports.synthetic import CellModel, make_run
+from reports.rendering import paper2_export
+from reports.synthetic.runs import CellModel, make_run
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -73,7 +73,7 @@ def test_bad_failures_option_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
     assert info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
     with pytest.raises(ValueError, match="failures"):
-        export.paper2_files({}, failures="nan")
+        paper2_export.paper2_files({}, failures="nan")
 
 
 PAPER2_VARIANTS = {
@@ -110,9 +110,9 @@ def test_the_papers_names_one_folder_per_load_and_repetition(tmp_path: Path):
 def test_export_names_and_formats_only_what_the_analysis_holds():
     cells = {("x-y", "p2_get_concurrent", 3): pd.DataFrame(
         {"seq": [0, 1, 2], "iteration": [1, 2, 3], "latency_ms": [5.0, np.nan, 7.5]})}
-    files = export.paper2_files(cells, failures="zero")
+    files = paper2_export.paper2_files(cells, failures="zero")
     assert list(files) == ["concurrent/rep-3/get_x-y_times.csv"]
     frame = files["concurrent/rep-3/get_x-y_times.csv"]
     assert frame["Iteration"].tolist() == [1, 2, 3]
     assert frame["Execution Time (seconds)"].tolist() == [0.005, 0.0, 0.0075]
-    assert export.paper2_name("django_drf-daphne") == "django_dephne"
+    assert paper2_export.paper2_name("django_drf-daphne") == "django_dephne"

@@ -17,8 +17,7 @@ from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure as MplFigure
 
-from reports import figures, html
-from reports.analysis import Analysis, analyse
+from reports.analysis.analyse import Analysis, analyse
 from reports.constants import (
     FAILED_HATCH,
     FAILED_PATTERN,
@@ -28,9 +27,10 @@ from reports.constants import (
     SERVER_STYLES,
     STACK_ORDER,
 )
-from reports.load import load_run
-from reports.sections import NINES, nines, variant_styles
-from reports.synthetic import make_run, write_cell, write_run_json
+from reports.loading.run_folder import load_run
+from reports.rendering import figures, html
+from reports.rendering.sections import NINES, nines, variant_styles
+from reports.synthetic.runs import make_run, write_cell, write_run_json
 
 VARIANTS = {"fastapi_sqlite3-uvicorn": 2.0, "fastapi_sqlmodel-uvicorn": 2.6,
             "flask_sqlite3-gunicorn_gthread": 4.0, "django_drf-gunicorn_gthread": 8.0}

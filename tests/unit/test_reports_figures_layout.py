@@ -24,10 +24,10 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from reports import figures
-from reports.analysis import Analysis, analyse
-from reports.load import load_run
-from reports.synthetic import make_run, write_cell, write_run_json
+from reports.analysis.analyse import Analysis, analyse
+from reports.loading.run_folder import load_run
+from reports.rendering import figures
+from reports.synthetic.runs import make_run, write_cell, write_run_json
 
 STACKS = ("fastapi_sqlmodel", "fastapi_sqlite3", "flask_sqlalchemy", "flask_sqlite3",
           "django_drf")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from reports.analysis.thresholds import ThresholdError, parse
 from reports.cli import main
-from reports.synthetic import make_run
-from reports.thresholds import ThresholdError, parse
+from reports.synthetic.runs import make_run
 
 VARIANTS = {"fastapi_sqlite3-uvicorn": 2.0, "flask_sqlite3-gunicorn_gthread": 4.0}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reports.cli import main
-from reports.synthetic import make_run
+from reports.synthetic.runs import make_run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reports import export, figures, html, render_compare, render_md
-from reports.analysis import Analysis, Lazy, analyse
-from reports.compare import compare_runs
+from reports.analysis.analyse import Analysis, Lazy, analyse
+from reports.analysis.run_comparison import compare_runs
 from reports.constants import PAPER2_LOADS
-from reports.load import Run, load_run
-from reports.synthetic import make_run
+from reports.loading.run_folder import Run, load_run
+from reports.rendering import compare_report, csv_files, figures, html, markdown, paper2_export
+from reports.synthetic.runs import make_run
 
 SCENARIOS = ["p1_hello", "p2_get_constant", "p2_post_constant", "smoke_get"]
 
@@ -38,12 +38,12 @@ def _without_raw_data(result: Analysis) -> Analysis:
 
 def _render(result: Analysis, out: Path) -> dict[str, bytes]:
     figs = figures.write_all(result, out / "figures", workers=1)
-    render_md.write_tables_md(result, out / "tables.md", figs)
+    markdown.write_tables_md(result, out / "tables.md", figs)
     database = result.provenance.database
-    render_md.write_summary_csv(result.summary, out / "summary.csv", database)
-    render_md.write_comparisons_csv(result.comparisons, out / "comparisons.csv", database)
+    csv_files.write_summary_csv(result.summary, out / "summary.csv", database)
+    csv_files.write_comparisons_csv(result.comparisons, out / "comparisons.csv", database)
     html.write_html(result, out / "index.html", figs)
-    export.write_paper2(result.paper2_cells, out / "paper2", database=database.kind)
+    paper2_export.write_paper2(result.paper2_cells, out / "paper2", database=database.kind)
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
@@ -93,7 +93,7 @@ def test_compare_is_analysed_apart_from_its_rendering(run: Run, tmp_path: Path):
     comparison = compare_runs(run, run)
     assert comparison.missing == []
     assert (comparison.table["latency_ratio"] == 1.0).all()
-    render_compare.write_all(comparison, tmp_path)
+    compare_report.write_all(comparison, tmp_path)
     assert {p.name for p in tmp_path.iterdir()} == {"compare.csv", "compare.md", "compare.png"}
     text = (tmp_path / "compare.md").read_text()
     assert text.startswith(f"# Comparison: {run.run_id} (B) against {run.run_id} (A)")

@@ -3,8 +3,8 @@ as findings."""
 
 from __future__ import annotations
 
-from reports.provenance import clock_facts, hosts_table, run_facts
-from reports.validity import run_setup_items
+from reports.analysis.findings import run_setup_items
+from reports.loading.provenance import clock_facts, hosts_table, run_facts
 
 
 def _meta(**extra: object) -> dict:

@@ -1,5 +1,5 @@
-"""The papers' claims tested on a run (reports/reproduction.py), the warm-up findings
-(reports/warmup.py) and the demo that shows both."""
+"""The papers' claims tested on a run (reports/analysis/reproduction.py), the warm-up findings
+(reports/analysis/warmup.py) and the demo that shows both."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import pairs, reproduction, stats, warmup
-from reports.analysis import Analysis, analyse
+from reports.analysis import pairs, reproduction, statistics, warmup
+from reports.analysis.analyse import Analysis, analyse
+from reports.analysis.reproduction import Claim, ClaimsError, parse_claims
 from reports.cli import main
 from reports.constants import (
     PAPERS,
@@ -24,9 +25,8 @@ from reports.constants import (
     WARMUP_FACTOR,
     WARMUP_MIN_EXCESS_MS,
 )
-from reports.load import load_run
-from reports.reproduction import Claim, ClaimsError, parse_claims
-from reports.synthetic import (
+from reports.loading.run_folder import load_run
+from reports.synthetic.runs import (
     DEFAULT_VARIANTS,
     DEMO_SCENARIOS,
     P1,
@@ -234,7 +234,7 @@ def test_outlier_counts_follow_the_iqr_rule_per_repetition():
                              "latency_ms": np.r_[latency, [1.0, np.nan]]})
     out = reproduction.rep_outliers(requests, reps, ["s"])
     assert len(out) == 1 and out.loc[0, "samples"] == latency.size
-    assert out.loc[0, "outliers"] == 4 == stats.iqr_outliers(latency)
+    assert out.loc[0, "outliers"] == 4 == statistics.iqr_outliers(latency)
     assert out.loc[0, "outlier_share"] == pytest.approx(4 / latency.size)
 
 

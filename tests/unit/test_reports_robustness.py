@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports.analysis import analyse
+from reports.analysis.analyse import analyse
 from reports.cli import main
-from reports.load import load_run
-from reports.synthetic import make_run, write_cell, write_run_json
+from reports.loading.run_folder import load_run
+from reports.synthetic.runs import make_run, write_cell, write_run_json
 
 A = "fastapi_sqlite3-gunicorn_uvicorn"
 B = "flask_sqlite3-gunicorn_gthread"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reports.series import per_iteration, process_tree_sum
+from reports.analysis.figure_series import per_iteration, process_tree_sum
 
 
 def _cells(*rows: tuple[int, str, int]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from scipy import stats as sps
 
 from reports.cli import main
 from reports.constants import SUMMARY_COLUMNS
-from reports.synthetic import SCENARIOS, write_cell, write_run_json
+from reports.synthetic.runs import SCENARIOS, write_cell, write_run_json
 
 VARIANT = "fastapi_sqlite3-gunicorn_uvicorn"
 

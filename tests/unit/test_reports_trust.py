@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from reports.analysis import analyse
+from reports.analysis.analyse import analyse
 from reports.build import build
-from reports.load import load_run
-from reports.synthetic import ScenarioSpec, write_cell, write_run_json
+from reports.loading.run_folder import load_run
+from reports.synthetic.runs import ScenarioSpec, write_cell, write_run_json
 
 STEADY = "fastapi_sqlite3-uvicorn"
 BIMODAL = "flask_sqlite3-gunicorn_gthread"
@@ -81,7 +81,7 @@ def test_one_repetition_makes_no_significance_claim(trust_run: Path):
     assert pair["verdict"] == "insufficient_reps"
     assert np.isnan(pair["p_adjusted"]) and np.isnan(pair["ci95_low"])
     assert (pair["reps_a"], pair["reps_b"]) == (1, 1)
-    from reports.pairs import headlines
+    from reports.analysis.pairs import headlines
 
     result = analyse(load_run(trust_run))
     head = headlines(result.summary, result.comparisons).set_index("scenario").loc["p1_get"]
