@@ -205,14 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
     mg.add_argument("--out", required=True, help="merged cell folder")
     mg.add_argument("cells", nargs="+", metavar="CELL_DIR", help="one folder per share")
 
-    fc = sub.add_parser("failed-cell", help="write the summary.json of a cell that could not run")
-    fc.add_argument("--out", required=True, help="cell folder")
-    fc.add_argument("--scenario", required=True)
-    fc.add_argument("--label", action="append", default=[], metavar="KEY=VALUE",
-                    help="variant, stack, server, rep, run_id, ... (repeatable)")
-    fc.add_argument("--reason", required=True, help="why the cell failed (one line)")
-    fc.add_argument("--failed-task", default="", help="the controller task that failed")
-
     st = sub.add_parser("cell-state", help="is a cell finished, failed, missing or corrupt? "
                                            "(moves a corrupt marker aside)")
     st.add_argument("--dir", required=True, help="cell folder")
@@ -274,8 +266,6 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "merge":
             return cmd_merge(args)
-        if args.command == "failed-cell":
-            return cmd_failed_cell(args)
         if args.command == "resume-check":
             return cmd_resume_check(args)
         if args.command in ("cell-state", "cell-commit", "run-status"):
@@ -497,20 +487,6 @@ def cmd_cellstate(args: argparse.Namespace) -> int:
     if "warning" in result:
         print(f"warning: {result['warning']}", file=sys.stderr)
     _print_json(result)
-    return 0
-
-
-def cmd_failed_cell(args: argparse.Namespace) -> int:
-    from client.results import failed_summary, write_json_atomic
-
-    labels = parse_labels(args.label)
-    out = Path(args.out)
-    identity = {**labels, "scenario": args.scenario}
-    summary = failed_summary(identity, args.reason,
-                             {"failed_task": args.failed_task, "labels": labels})
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "summary.json", summary)
-    _print_json(summary)
     return 0
 
 

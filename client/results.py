@@ -2,7 +2,7 @@
 atomic writer of every file that marks progress.
 
 A cell's summary.json is built here and nowhere else: by ``client run`` (one client host), by
-``client merge`` (several), and by ``client failed-cell``, which the controller calls when a cell
+``client merge`` (several), and by ``controller failed-cell`` on the controller when a cell
 could not run at all. The report validates what it reads with ``summary_problems``.
 docs/results.md describes every key.
 """
