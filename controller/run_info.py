@@ -95,6 +95,11 @@ def database_block(plan: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any
             "pool_size_per_process": app_db.get("pg_pool"), "error": db.get("error")}
 
 
+def cell_name(cell: str | dict[str, Any]) -> str:
+    """A cell's name, ``variant|scenario|rep``: the cell itself, or a typed cell's ``name``."""
+    return cell["name"] if isinstance(cell, dict) else cell
+
+
 def parameters_block(plan: dict[str, Any]) -> dict[str, Any]:
     """run.json's ``parameters``: what defines the cells (resume compares them)."""
     return {"variants": plan["variants"], "scenarios": plan["scenarios"],
@@ -104,7 +109,7 @@ def parameters_block(plan: dict[str, Any]) -> dict[str, Any]:
             "procedure": plan.get("procedure", "isolated"), "database": plan["database"],
             "settle_s": float(plan.get("settle_s", 0)),
             "session_pause_s": float(plan.get("session_pause_s", 0)),
-            "cell_order": plan["cells"]}
+            "cell_order": [cell_name(cell) for cell in plan["cells"]]}
 
 
 def build_run_info(facts: dict[str, Any], local: LocalFacts, previous: dict[str, Any],

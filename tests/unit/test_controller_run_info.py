@@ -237,3 +237,10 @@ def test_run_info_refuses_a_broken_earlier_run_json(tmp_path):
     proc = _controller("run-info", "--run-dir", str(tmp_path), stdin=json.dumps(FACTS))
     assert proc.returncode == 2 and "not a JSON object" in proc.stderr
     assert (tmp_path / "run.json").read_text() == "[1, 2]"
+
+
+def test_the_cell_order_names_typed_cells_too():
+    facts = copy.deepcopy(FACTS)
+    facts["plan"]["cells"] = [{"name": CELLS[0], "variant": VARIANT["name"], "rep": 1},
+                              {"name": CELLS[1], "variant": VARIANT["name"], "rep": 1}]
+    assert build_run_info(facts, LOCAL, {}, NOW)["parameters"]["cell_order"] == CELLS
