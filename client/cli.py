@@ -1,6 +1,6 @@
-"""``python -m client {load,sweep,ladder,run,failed-cell,scenarios,monitor,clock-serve,
-clock-probe}``: argument parsing and output only. The controller's bookkeeping of cell folders
-(``cell-state``, ``cell-commit``, ``run-status``, ``resume-check``, ``merge``) is
+"""``python -m client {load,sweep,ladder,run,scenarios,monitor,clock-serve,clock-probe}``:
+argument parsing and output only. The controller's bookkeeping of cell folders (``cell-state``,
+``cell-commit``, ``run-status``, ``resume-check``, ``merge``, ``failed-cell``) is
 ``python -m controller``'s."""
 
 from __future__ import annotations
@@ -203,13 +203,6 @@ def build_parser() -> argparse.ArgumentParser:
                     help="status 'failed' above this fraction of failed requests "
                          "(default %(default)s)")
 
-    fc = sub.add_parser("failed-cell", help="write the summary.json of a cell that could not run")
-    fc.add_argument("--out", required=True, help="cell folder")
-    fc.add_argument("--scenario", required=True)
-    fc.add_argument("--label", action="append", default=[], metavar="KEY=VALUE",
-                    help="variant, stack, server, rep, run_id, ... (repeatable)")
-    fc.add_argument("--reason", required=True, help="why the cell failed (one line)")
-    fc.add_argument("--failed-task", default="", help="the controller task that failed")
 
     sc = sub.add_parser("scenarios", help="list scenarios and their key parameters as JSON")
     sc.add_argument("--scale", type=_positive(float, 1.0), default=1.0,
@@ -253,8 +246,6 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_capacity(args)
         if args.command == "run":
             return cmd_run(args)
-        if args.command == "failed-cell":
-            return cmd_failed_cell(args)
         if args.command == "scenarios":
             return cmd_scenarios(args.scale)
         if args.command == "monitor":
@@ -431,16 +422,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_failed_cell(args: argparse.Namespace) -> int:
-    from runfiles.summary_json import failed_summary, write_json_atomic
-
-    labels = parse_labels(args.label)
-    out = Path(args.out)
-    identity = {**labels, "scenario": args.scenario}
-    summary = failed_summary(identity, args.reason,
-                             {"failed_task": args.failed_task, "labels": labels})
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "summary.json", summary)
     _print_json(summary)
     return 0
 

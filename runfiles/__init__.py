@@ -14,4 +14,7 @@ import it; it imports none of them. roles/python_env ships it to the hosts besid
 * ``figures``: the figures of a run that go into its summary.json (rates, latency, warnings).
 * ``summary_json``: summary.json's schema, its one builder, its validation, the atomic writer.
 * ``share_id``: the ``share`` key of a shared cell's summary.json (``I/K``).
+* ``run_json``: run.json's keys, its text (as the run has always written it), reader and writer.
+* ``progress_json``: progress.json's keys and writer.
+* ``atomic``: the atomic writer of every file that marks progress (temporary name, fsync, rename).
 """

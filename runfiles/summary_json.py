@@ -2,19 +2,19 @@
 atomic writer of every file that marks progress.
 
 A cell's summary.json is built here and nowhere else: by ``client run`` (one client host), by
-``controller merge`` (several), and by ``client failed-cell``, which the controller calls when a
-cell could not run at all. The report validates what it reads with ``summary_problems``.
+``controller merge`` (several), and by ``controller failed-cell`` on the controller when a cell
+could not run at all. The report validates what it reads with ``summary_problems``.
 docs/results.md describes every key.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from runfiles.atomic import write_text_atomic
 from runfiles.constants import SUMMARY_SCHEMA_VERSION
 
 IDENTITY_KEYS: tuple[str, ...] = ("variant", "stack", "server", "scenario", "rep")
@@ -113,17 +113,5 @@ def failed_summary(identity: Mapping[str, Any], reason: str,
 
 
 def write_json_atomic(path: Path, data: object) -> None:
-    """Write ``data`` as JSON to a temporary name beside ``path``, fsync it, rename it over
-    ``path`` and fsync the folder: a reader sees the old file or the whole new one, never a
-    torn one, even after a crash."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(json.dumps(data, indent=2) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Write ``data`` as JSON (indent 2, a final newline) atomically (``write_text_atomic``)."""
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
