@@ -174,6 +174,8 @@ def first_crossing(p: np.ndarray, levels: np.ndarray, min_rounds: int = MIN_ROUN
     p = np.atleast_2d(np.asarray(p, dtype="float64"))
     looks = p[:, min_rounds - 1:min_rounds - 1 + len(levels)]
     hit = looks <= np.asarray(levels)[: looks.shape[1]]
+    if hit.shape[1] == 0:
+        return np.zeros(p.shape[0], dtype=int)
     return np.where(hit.any(axis=1), hit.argmax(axis=1) + min_rounds, 0)
 
 
