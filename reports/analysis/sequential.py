@@ -17,7 +17,7 @@ by numerical integration over a grid (Armitage, McPherson & Rowe 1969); :func:`z
 them as two-sided levels ``2 (1 - Φ(c_k))``. Each look's statistic here is a paired t with only
 n - 1 degrees of freedom, so the rule works on the p-value scale: look k rejects when the paired
 t's two-sided p-value is at most the level of look k. Using the normal levels there keeps each
-look's own rate but lets the overall rate creep to about 0.055; :func:`nominal_levels` therefore
+look's own rate but lets the overall rate creep to 0.053-0.059; :func:`nominal_levels` therefore
 spends the same alpha at the same looks for the paired t itself (a seeded Monte Carlo, exact for
 normal log ratios up to its sampling error), and :func:`decide` uses those.
 """
@@ -144,7 +144,10 @@ def nominal_levels(max_rounds: int, min_rounds: int = MIN_ROUNDS, alpha: float =
     the joint law of the paired t's does not depend on the noise, so a deterministic seeded
     Monte Carlo over ``_PATHS`` runs of standard normal log ratios gives the levels exactly up to
     its sampling error (about ±0.0007 on the overall rate): at each look, the level is the
-    p-value below which the alpha spent at that look (as a share of the runs) first crosses."""
+    p-value below which the alpha spent at that look (as a share of the runs) first crosses. A
+    look whose share is less than half a run (alpha below 1 / 200,000: the earliest looks of
+    the O'Brien-Fleming type with many rounds) or that has no p-value (one round) gets level 0:
+    it cannot reject, and its tiny alpha is left unspent."""
     fractions = _fractions(max_rounds, min_rounds)
     t = np.abs(paired.cumulative_t(
         np.random.default_rng(RNG_SEED).standard_normal((_PATHS, max_rounds))))
@@ -155,11 +158,11 @@ def nominal_levels(max_rounds: int, min_rounds: int = MIN_ROUNDS, alpha: float =
         previous = frac
         look = t[:, n - 1]
         candidates = look[alive & np.isfinite(look)] if n >= 2 else np.empty(0)
-        if count <= 0 or candidates.size == 0:
+        count = min(count, candidates.size)
+        if count <= 0:
             out.append(0.0)
             continue
-        threshold = float(np.partition(candidates, -count)[-count]) if count <= \
-            candidates.size else 0.0
+        threshold = float(np.partition(candidates, -count)[-count])
         out.append(float(2 * sps.t.sf(threshold, n - 1)))
         alive &= ~(look >= threshold)
     return tuple(out)
@@ -225,7 +228,7 @@ def decide(a: np.ndarray, b: np.ndarray, max_rounds: int, *, min_rounds: int = M
     """The sequential decision on per-round values ``a`` and ``b`` (round r's pair at index r)
     after every round so far: the first look from ``min_rounds`` on whose paired-t p-value is at
     most its nominal level decides. Pairs that are not finite and positive are dropped before
-    counting rounds."""
+    counting rounds, and rounds beyond ``max_rounds`` are not looked at."""
     levels = np.array(nominal_levels(max_rounds, min_rounds, alpha, spending))
     d = paired.log_ratios(a, b)[:max_rounds]
     n = int(d.size)
