@@ -26,6 +26,7 @@ from client.constants import (
 )
 from client.plan import CONNECTION_MODES, LoadPlan
 from client.scenarios import ScenarioError
+from runfiles import summary_json
 from runfiles.figures import load_summary
 from runfiles.validity import CAPACITY_MAX_ERROR_RATE, MAX_ERROR_RATE
 
@@ -379,13 +380,11 @@ def cmd_scenarios(scale: float = 1.0) -> int:
 
 
 def parse_labels(items: list[str]) -> dict[str, Any]:
-    labels: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--label must be KEY=VALUE, got {item!r}")
-        labels[key] = int(value) if key == "rep" and value.isdigit() else value
-    return labels
+    """``KEY=VALUE`` labels (runfiles.summary_json.parse_labels), or a UsageError."""
+    try:
+        return summary_json.parse_labels(items)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:

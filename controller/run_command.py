@@ -22,7 +22,7 @@ from controller.failure import UnknownStepError, failure_reason
 from controller.local_facts import LAB_RUN_DIR, read_local_facts
 from controller.progress import RunClock, progress
 from controller.run_info import build_run_info, finish_run_info, utc_now
-from runfiles import progress_json, run_json
+from runfiles import progress_json, run_json, summary_json
 
 
 def _stdin_json(what: str) -> dict[str, Any]:
@@ -47,14 +47,11 @@ def _previous(run_dir: Path) -> dict[str, Any]:
 
 
 def parse_labels(items: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` labels; ``rep`` becomes an int when it is one."""
-    labels: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--label must be KEY=VALUE, got {item!r}")
-        labels[key] = int(value) if key == "rep" and value.isdigit() else value
-    return labels
+    """``KEY=VALUE`` labels (runfiles.summary_json.parse_labels), or a UsageError."""
+    try:
+        return summary_json.parse_labels(items)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_run_info(args: argparse.Namespace) -> int:

@@ -85,6 +85,18 @@ def _names(types: tuple[type, ...]) -> str:
     return " or ".join(wanted)
 
 
+def parse_labels(items: list[str]) -> dict[str, Any]:
+    """A cell's ``labels`` from ``KEY=VALUE`` items (``--label``); ``rep`` becomes an int when it
+    is one. Raises ValueError naming a malformed item."""
+    labels: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--label must be KEY=VALUE, got {item!r}")
+        labels[key] = int(value) if key == "rep" and value.isdigit() else value
+    return labels
+
+
 def build_summary(identity: Mapping[str, Any], step: Mapping[str, Any],
                   figures: Mapping[str, Any], extras: Mapping[str, Any]) -> dict[str, Any]:
     """The summary of one cell, in a fixed key order: schema version, who (``identity``: variant,
