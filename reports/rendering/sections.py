@@ -18,6 +18,7 @@ from reports.constants import (
     PAPER1_FIGURES,
     PAPER2_LOADS,
     PAPER2_TABLES,
+    SELF_CONTRADICTED,
     SERVER_ORDER,
     SERVER_STYLES,
     STACK_ORDER,
@@ -235,7 +236,8 @@ REPRODUCTION_NOTE = (
     "a side, a failed or missing variant or scenario. The interval shown is of the ratio of the "
     "claim (for an ordering: A against its closest rival); it is not adjusted for the number of "
     "pairs, so an ordering whose interval excludes 1 can still be inconclusive after Holm's "
-    "correction.")
+    f"correction. A claim marked \"{SELF_CONTRADICTED}\" is one the paper's own text or tables "
+    "say the opposite of elsewhere; it is tested all the same.")
 
 REPRODUCTION_VIEW = table_text.View(
     {"paper": "paper", "claim_text": "claim (the paper's figures)", "scenario": "scenario",

@@ -109,6 +109,15 @@ def test_ratio_claims_need_a_band_and_ids_are_unique():
         parse_claims({"claims": [{**ratio, "band": [1, 3]}, {**ratio, "band": [1, 3]}]})
 
 
+def test_a_self_contradicted_flag_must_be_a_boolean():
+    entry = {"id": "x2", "paper": 2, "claim": "A first", "kind": "best", "metric": "latency",
+             "scenarios": ["p2_get_constant"], "variant": A, "among": [A, B]}
+    assert parse_claims({"claims": [{**entry, "self_contradicted": True}]})[0].self_contradicted
+    assert not parse_claims({"claims": [entry]})[0].self_contradicted
+    with pytest.raises(ClaimsError, match="self_contradicted"):
+        parse_claims({"claims": [{**entry, "self_contradicted": "yes"}]})
+
+
 # -- evaluation on repetition values ------------------------------------------------------------
 
 def _frames(means: dict[str, list[float]], scenario: str = "p1_get",
