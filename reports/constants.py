@@ -152,6 +152,9 @@ PAPER_TITLES: dict[int, str] = {
     2: "Comparative analysis of HTTP request handling in different Python frameworks",
 }
 REPRODUCTION_VERDICTS: tuple[str, ...] = ("reproduced", "contradicted", "inconclusive")
+# Added to the text of a claim the paper itself contradicts elsewhere (claims.json
+# ``self_contradicted``); its verdict is still computed: the run, not the paper, decides.
+SELF_CONTRADICTED = "[the paper contradicts itself on this claim]"
 # report/reproduction.csv: the contract columns first, then extras.
 REPRODUCTION_COLUMNS: tuple[str, ...] = (
     "paper", "claim", "scenario", "expected", "observed", "ci95_low", "ci95_high", "verdict",

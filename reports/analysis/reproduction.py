@@ -27,12 +27,17 @@ Rules (also the report's section note):
     rival, unadjusted: it may exclude 1 while the Holm-adjusted test does not reject.
 * A ratio claim "metric(N) / metric(D) ≈ r" carries the paper's ratio r and a band of values that
   agree with the claim (the claim's own words set its width: "about" ±20%, "over N times" at
-  least N, ...; see claims.json ``band_rules``). With Fieller's 95% interval of mean(N)/mean(D)
-  over repetitions, the claim is **reproduced** when the whole interval lies inside the band
-  (the data rule out every ratio the claim does not allow: an equivalence test), **contradicted**
-  when the interval and the band do not meet (the data rule out every ratio the claim allows),
-  else **inconclusive** (the interval straddles an edge of the band: more repetitions decide).
+  least N, "exceeded X%" at least 1 + X/100, "very similar" ±10%, ...; see claims.json
+  ``band_rules``), one verdict per scenario. A two-sided band around 1 is an equivalence claim
+  ("negligible", "very similar", "matching"); a band open above is a floor ("over", "exceeded").
+  With Fieller's 95% interval of mean(N)/mean(D) over repetitions, the claim is **reproduced**
+  when the whole interval lies inside the band (the data rule out every ratio the claim does
+  not allow: an equivalence test), **contradicted** when the interval and the band do not meet
+  (the data rule out every ratio the claim allows), else **inconclusive** (the interval
+  straddles an edge of the band: more repetitions decide).
   A wide interval therefore never reproduces a claim.
+* A claim the paper contradicts itself on (``self_contradicted``: its text says one thing, its
+  own tables the other) is still tested; its text in the report says so, and so does its note.
 * Always **inconclusive** when the statistics cannot decide: the scenario or a variant missing
   from the run, a failed variant x scenario (never ranked), fewer than 3 repetitions that did
   not fail on a side (``insufficient_reps``), an unbounded ratio interval.
@@ -60,6 +65,7 @@ from reports.constants import (
     QUANTILE_METHOD,
     REPRODUCTION_COLUMNS,
     REPRODUCTION_EXTRA_COLUMNS,
+    SELF_CONTRADICTED,
 )
 
 CLAIMS_FILE = Path(__file__).parents[1] / "claims.json"  # reports/claims.json, named in the report
@@ -97,6 +103,7 @@ class Claim:
     ratio: float = NAN  # the paper's ratio
     band: tuple[float, float] = (NAN, NAN)  # values that agree with the claim
     note: str = ""
+    self_contradicted: bool = False  # the paper's own text or tables say the opposite elsewhere
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -137,11 +144,14 @@ def parse_claims(data: Mapping[str, Any]) -> list[Claim]:
             "section": str(entry.get("section") or ""), "text": _need(entry, "claim", str, where),
             "figure": str(entry.get("figure") or ""), "kind": kind, "metric": metric,
             "scenarios": tuple(_need(entry, "scenarios", list, where)),
-            "note": str(entry.get("note") or "")}
+            "note": str(entry.get("note") or ""),
+            "self_contradicted": entry.get("self_contradicted", False)}
+        if not isinstance(fields["self_contradicted"], bool):
+            raise ClaimsError(f"{where}: 'self_contradicted' must be true or false")
         if kind == "ratio":
             band = _need(entry, "band", list, where)
-            if len(band) != 2 or len(fields["scenarios"]) != 1:
-                raise ClaimsError(f"{where}: a ratio claim has one scenario and a band [low, high]")
+            if len(band) != 2:
+                raise ClaimsError(f"{where}: a ratio claim has a band [low, high]")
             low = -math.inf if band[0] is None else float(band[0])
             high = math.inf if band[1] is None else float(band[1])
             if not low < high:
@@ -300,7 +310,8 @@ def _mean(x: np.ndarray) -> float:
 
 
 def _row(claim: Claim, scenario: str, **fields: Any) -> dict[str, Any]:
-    return {"paper": PAPERS[claim.paper], "claim": claim.text, "scenario": scenario,
+    text = f"{claim.text} {SELF_CONTRADICTED}" if claim.self_contradicted else claim.text
+    return {"paper": PAPERS[claim.paper], "claim": text, "scenario": scenario,
             "id": claim.id, "kind": claim.kind, "metric": claim.metric,
             "variants": "; ".join(claim.variants), "paper_figure": claim.figure,
             "ci95_low": NAN, "ci95_high": NAN, "reps": 0, "scenario_in_run": True,
@@ -433,8 +444,10 @@ def evaluate(claims: Sequence[Claim], reps: pd.DataFrame, summary: pd.DataFrame,
                 continue
             found = _ratio(ctx, claim, scenario) if claim.kind == "ratio" else \
                 _ordering(ctx, claim, scenario)
-            if claim.note:
-                found["note"] = f"{found['note']} — {claim.note}"
+            note = (f"the paper contradicts itself: {claim.note}" if claim.self_contradicted
+                    else claim.note)
+            if note:
+                found["note"] = f"{found['note']} — {note}"
             rows.append({**base, **found})
     return pd.DataFrame(rows, columns=columns)
 

@@ -18,6 +18,7 @@ from reports.constants import (
     PAPER1_FIGURES,
     PAPER2_LOADS,
     PAPER2_TABLES,
+    SELF_CONTRADICTED,
     SERVER_ORDER,
     SERVER_STYLES,
     STACK_ORDER,
@@ -229,13 +230,15 @@ REPRODUCTION_NOTE = (
     f"scenario, α = {ALPHA}: reproduced only when A is significantly ahead of every rival, "
     "contradicted when a rival is significantly ahead of A. A ratio claim is reproduced when "
     "Fieller's 95% interval of the ratio lies wholly inside the band the claim's words allow "
-    "(\"about\": ±20%, \"over N times\": ≥ N, \"negligible\": ±5%, ...), contradicted when the "
-    "interval misses the band entirely. Anything else is inconclusive: a comparison not "
+    "(\"about\": ±20%, \"over N times\": ≥ N, \"exceeded X%\": ≥ 1 + X/100, \"negligible\": "
+    "±5%, \"very similar\": ±10%, ...; a band around 1 is an equivalence test), contradicted "
+    "when the interval misses the band entirely. Anything else is inconclusive: a comparison not "
     f"significant, an interval straddling the band's edge, fewer than {MIN_REPS} repetitions on "
     "a side, a failed or missing variant or scenario. The interval shown is of the ratio of the "
     "claim (for an ordering: A against its closest rival); it is not adjusted for the number of "
     "pairs, so an ordering whose interval excludes 1 can still be inconclusive after Holm's "
-    "correction.")
+    f"correction. A claim marked \"{SELF_CONTRADICTED}\" is one the paper's own text or tables "
+    "say the opposite of elsewhere; it is tested all the same.")
 
 REPRODUCTION_VIEW = table_text.View(
     {"paper": "paper", "claim_text": "claim (the paper's figures)", "scenario": "scenario",

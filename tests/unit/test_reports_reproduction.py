@@ -20,6 +20,7 @@ from reports.cli import main
 from reports.constants import (
     PAPERS,
     REPRODUCTION_COLUMNS,
+    SELF_CONTRADICTED,
     SERVER_ORDER,
     STACK_ORDER,
     WARMUP_FACTOR,
@@ -107,6 +108,42 @@ def test_ratio_claims_need_a_band_and_ids_are_unique():
     assert good[0].band == (1.5, math.inf)
     with pytest.raises(ClaimsError, match="duplicate"):
         parse_claims({"claims": [{**ratio, "band": [1, 3]}, {**ratio, "band": [1, 3]}]})
+
+
+def test_the_corrected_claims_say_what_the_papers_say():
+    claims = {c.id: c for c in reproduction.load_claims()}
+    # "exceeded 8%": a floor, open above.
+    assert claims["p1-hello-orm-cost-fastapi"].band == (1.08, math.inf)
+    # "over two times higher than the median result": the median of the five is Flask + SQLAlchemy.
+    over = claims["p1-list-sqlmodel-over-2x"]
+    assert over.denominator == "flask_sqlalchemy-gunicorn_gthread"
+    assert over.ratio == pytest.approx(168.8 / 69.2, abs=1e-3)
+    # "Flask-based applications were the slowest" does not say which Flask is last.
+    flask = {"flask_sqlite3-gunicorn_gthread", "flask_sqlalchemy-gunicorn_gthread"}
+    for c in claims.values():
+        if c.paper == 1 and "p1_create" in c.scenarios and c.kind != "ratio":
+            assert not (c.variant in flask and set(c.others) & flask), c.id
+            assert not (c.kind == "worst" and c.variant in flask), c.id
+    beaten = {c.variant for c in claims.values() if c.kind == "better"
+              and "p1_create" in c.scenarios and set(c.others) == flask}
+    assert beaten == {"fastapi_sqlite3-gunicorn_uvicorn", "fastapi_sqlmodel-gunicorn_uvicorn",
+                      "django_drf-gunicorn_gthread"}
+    # Gevent against Flask is not in paper 2's words: derived from Table 1, and labelled so.
+    derived = [c for c in claims.values() if "gevent" in c.id and c.kind == "ratio"]
+    assert sorted(s for c in derived for s in c.scenarios) == ["p2_get_constant",
+                                                               "p2_post_constant"]
+    assert all(c.text.startswith("Derived from Table 1") for c in derived)
+    assert claims["p2-concurrent-daphne-improves-django"].self_contradicted
+    assert not claims["p2-constant-daphne-improves-django"].self_contradicted
+
+
+def test_a_self_contradicted_flag_must_be_a_boolean():
+    entry = {"id": "x2", "paper": 2, "claim": "A first", "kind": "best", "metric": "latency",
+             "scenarios": ["p2_get_constant"], "variant": A, "among": [A, B]}
+    assert parse_claims({"claims": [{**entry, "self_contradicted": True}]})[0].self_contradicted
+    assert not parse_claims({"claims": [entry]})[0].self_contradicted
+    with pytest.raises(ClaimsError, match="self_contradicted"):
+        parse_claims({"claims": [{**entry, "self_contradicted": "yes"}]})
 
 
 # -- evaluation on repetition values ------------------------------------------------------------
@@ -224,6 +261,70 @@ def test_a_wide_ratio_interval_never_reproduces():
     row = _verdict(claim, _frames({A: [5.0, 2.0, 9.0], C: [9.0, 4.0, 15.0]}))
     assert row["ci95_high"] - row["ci95_low"] > 2 or not np.isfinite(row["ci95_high"])
     assert row["verdict"] == "inconclusive"
+
+
+def _paper_claim(claim_id: str) -> Claim:
+    return {c.id: c for c in reproduction.load_claims()}[claim_id]
+
+
+def _frames_in(means: dict[str, dict[str, list[float]]],
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``_frames`` over several scenarios: scenario -> variant -> repetition mean latencies."""
+    parts = [_frames(m, scenario)[:2] for scenario, m in means.items()]
+    reps = pd.concat([r for r, _ in parts], ignore_index=True)
+    summary = pd.concat([s for _, s in parts], ignore_index=True)
+    return reps, summary, pairs.comparisons(reps, summary, reps)
+
+
+@pytest.mark.parametrize(("numerator_ms", "verdict"), [
+    ([4.0, 4.05, 3.95, 4.02], "reproduced"),  # goodput 1.25x: above the floor, however far
+    ([2.5, 2.52, 2.48, 2.51], "reproduced"),  # 2x: a floor has no ceiling
+    ([5.02, 4.95, 5.1, 5.0], "contradicted"),  # no gain at all
+    ([4.63, 4.7, 4.55, 4.62], "inconclusive"),  # about 1.08: the interval straddles the floor
+])
+def test_the_fastapi_orm_cost_on_hello_is_a_floor(numerator_ms: list[float], verdict: str):
+    claim = _paper_claim("p1-hello-orm-cost-fastapi")
+    row = _verdict(claim, _frames({claim.numerator: numerator_ms, claim.denominator: FAST},
+                                  "p1_hello"))
+    assert row["verdict"] == verdict
+    assert row["expected"].endswith("≥ 1.08 (paper: 1.083)")
+
+
+@pytest.mark.parametrize(("flask_ms", "verdict"), [
+    (SLOW, "reproduced"),  # the same mean: equivalent
+    ([9.5, 9.6, 9.4, 9.55], "reproduced"),  # 5.5% slower: inside ±10%
+    ([12.0, 12.1, 11.9, 12.05], "contradicted"),  # 1.33x: not matching
+])
+def test_matching_and_very_similar_are_equivalence_claims(flask_ms: list[float], verdict: str):
+    claim = _paper_claim("p1-update-flask-sqlite3-matches-django")
+    assert claim.band == pytest.approx((1 / 1.1, 1.1), abs=1e-3)
+    row = _verdict(claim, _frames({claim.numerator: flask_ms, claim.denominator: SLOW},
+                                  "p1_update"))
+    assert row["verdict"] == verdict
+
+
+def test_a_ratio_claim_over_several_scenarios_gets_one_verdict_each():
+    claim = _paper_claim("p1-throughput-fastapi-80pct-above-flask")
+    assert claim.scenarios == ("p1_hello", "p1_echo")
+    fastapi, flask = claim.numerator, claim.denominator
+    out = reproduction.evaluate([claim], *_frames_in({
+        "p1_hello": {fastapi: FAST, flask: SLOW},  # 1.8x the goodput
+        "p1_echo": {fastapi: FAST, flask: [5.2, 5.25, 5.15, 5.22]}}))  # about 1.04x
+    assert list(out["scenario"]) == ["p1_hello", "p1_echo"]
+    assert list(out["verdict"]) == ["reproduced", "contradicted"]
+
+
+def test_a_claim_the_paper_contradicts_is_marked_and_still_tested():
+    claim = _paper_claim("p2-concurrent-daphne-improves-django")
+    daphne, django = claim.variant, claim.others[0]
+    out = reproduction.evaluate([claim], *_frames_in({
+        "p2_get_concurrent": {daphne: FAST, django: SLOW},
+        "p2_post_concurrent": {daphne: SLOW, django: FAST}}))
+    assert list(out["verdict"]) == ["reproduced", "contradicted"]
+    assert all(text.endswith(SELF_CONTRADICTED) for text in out["claim"])
+    assert all("the paper contradicts itself: " in note for note in out["note"])
+    plain = _verdict(_claim(), _frames({A: FAST, B: MID, C: SLOW}))
+    assert SELF_CONTRADICTED not in plain["claim"] and "contradicts itself" not in plain["note"]
 
 
 def test_outlier_counts_follow_the_iqr_rule_per_repetition():
