@@ -2,7 +2,8 @@
 
 Each command module adds its subcommands with ``add_commands(sub)`` and sets ``func`` on them: a
 function of the parsed arguments that returns the exit status. A bad option or input raises
-``UsageError``: one line on stderr, exit 2, nothing written.
+``UsageError``: one line on stderr, exit 2, nothing written. A file that cannot be read or
+written (``OSError``): one line, exit 1.
 """
 
 from __future__ import annotations
@@ -35,3 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a run folder that cannot be read or written: one line, never a trace
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1

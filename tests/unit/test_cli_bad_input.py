@@ -71,6 +71,14 @@ def test_controller_bad_input_gets_one_line_and_exit_2(args, says):
     assert proc.returncode == 2
 
 
+def test_controller_unwritable_run_folder_gets_one_line_and_exit_1():
+    proc = _run("controller", "progress", "--run-dir", "/nonexistent/run", "--run-id", "a",
+                "--cell=v|s|1", "--cell-index", "0", "--cells-total", "1", "--estimate-s", "1",
+                "--started-s", "0")
+    _assert_refused(proc, "/nonexistent/run")
+    assert proc.returncode == 1
+
+
 def test_client_never_overwrites_existing_results(tmp_path):
     csv = tmp_path / "r.csv"
     csv.write_text("precious\n")
