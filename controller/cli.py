@@ -12,11 +12,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from controller import cells_command, plan_command, run_command
+from controller import cells_command, plan_command, run_cells_command, run_command
 from controller.errors import UsageError
 
 EXIT_USAGE = 2
-COMMAND_MODULES = (plan_command, cells_command, run_command)
+COMMAND_MODULES = (plan_command, cells_command, run_command, run_cells_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

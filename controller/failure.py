@@ -1,8 +1,8 @@
 """Why a cell failed, in the words its summary.json records, from the id of the cell's step that
-failed (``_bench_run_step`` on each task of roles/bench_run's cell) and the failed task's result.
-Pure; no I/O.
+failed (controller/cell_run.py names each step it runs) and the failed step's result (its
+message and stderr). Pure; no I/O.
 
-The step, not the task's name, decides: a task may be renamed freely. Steps up to the health
+Steps up to the health
 check fail as "never became healthy"; the database's and the server start's own steps name the
 database or the start with their stderr; every later step names the load with the task's message
 and stderr. A failure outside any step (empty id) falls back on the health check's status.
@@ -21,25 +21,19 @@ SERVER_START = "server-start"
 UNHEALTHY = "unhealthy"
 LOAD = "load"
 
-# Every step of a cell (roles/bench_run/tasks/cell*.yml), in the order run, and how it fails.
+# Every step of a cell that can fail (controller/cell_run.py), in the order run, and how it fails.
 STEPS: dict[str, str] = {
-    "pause": UNHEALTHY,           # the pause between cells
     "database-check": DATABASE,   # PostgreSQL: the cluster runs; its monitor starts
     "server-start": SERVER_START,  # reset the database, start the unit and the server monitor
     "monitor-start": UNHEALTHY,   # paper1: the server monitor on the session's running unit
     "health": UNHEALTHY,          # /healthz from the client host
-    "settle": LOAD,               # paper1: the new server settles
-    "session-open": LOAD,         # paper1: remember the session's server runs
-    "start-at": LOAD,             # the client hosts' common start
     "load-start": LOAD,           # the load starts on each client host
     "load-wait": LOAD,            # the load ends on each client host
     "server-stop": LOAD,          # stop the server monitor and the unit
     "database-stop": DATABASE,    # PostgreSQL: stop its monitor; the cluster ran throughout
-    "session-close": LOAD,        # paper1: forget the stopped session
     "fetch": LOAD,                # fetch the hosts' files
     "commit": LOAD,               # validate and commit the summary
     "merge": LOAD,                # several client hosts: merge the shares
-    "figures": LOAD,              # show the cell's figures
 }
 
 
@@ -61,8 +55,8 @@ def failure_text(result: Mapping[str, Any]) -> str:
 def failure_reason(step: str, result: Mapping[str, Any], health_status: int | None,
                    health_timeout_s: int) -> str:
     """The reason a failed cell records: ``step`` the failed step's id ('' for none), ``result``
-    the failed task's result (Ansible's ``ansible_failed_result``), ``health_status`` the last
-    answer of the health check (None before it ran)."""
+    the failed step's result (msg, stderr; a looped Ansible result's ``results`` too),
+    ``health_status`` the last answer of the health check (None before it ran)."""
     if step and step not in STEPS:
         raise UnknownStepError(f"unknown step {step!r}; one of {', '.join(STEPS)}")
     kind = STEPS.get(step) or (LOAD if health_status == HEALTHY else UNHEALTHY)

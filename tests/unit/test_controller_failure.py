@@ -11,37 +11,30 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from controller.failure import STEPS, UnknownStepError, failure_reason
 from runfiles.constants import SUMMARY_SCHEMA_VERSION
 from runfiles.summary_json import summary_problems
 
 REPO = Path(__file__).resolve().parents[2]
-TASKS = REPO / "roles/bench_run/tasks"
+RUNNER = REPO / "controller/cell_run.py"
 BOOM = {"msg": "non-zero return code", "stderr": "  boom\n", "rc": 1}
 LOOPED = {"msg": "One or more items failed",
           "results": [{"stderr": "first"}, {"skipped": True}, {"stderr": "second"}]}
 HEALTHY = "never became healthy on /healthz within 60 s"
 
 EXPECTED = {
-    "pause": HEALTHY,
     "database-check": "the database failed: boom",
     "server-start": "the server start failed: boom",
     "monitor-start": HEALTHY,
     "health": HEALTHY,
-    "settle": "the load task failed: non-zero return code   boom\n",
-    "session-open": "the load task failed: non-zero return code   boom\n",
-    "start-at": "the load task failed: non-zero return code   boom\n",
     "load-start": "the load task failed: non-zero return code   boom\n",
     "load-wait": "the load task failed: non-zero return code   boom\n",
     "server-stop": "the load task failed: non-zero return code   boom\n",
     "database-stop": "the database failed: boom",
-    "session-close": "the load task failed: non-zero return code   boom\n",
     "fetch": "the load task failed: non-zero return code   boom\n",
     "commit": "the load task failed: non-zero return code   boom\n",
     "merge": "the load task failed: non-zero return code   boom\n",
-    "figures": "the load task failed: non-zero return code   boom\n",
 }
 
 
@@ -51,19 +44,11 @@ def test_every_step_has_its_reason(step):
     assert failure_reason(step, BOOM, health, 60) == EXPECTED[step].strip()
 
 
-def test_every_step_of_the_role_is_known_and_every_known_step_is_in_the_role():
-    used = set()
-    for path in TASKS.glob("cell*.yml"):
-        for task in yaml.safe_load(path.read_text()) or []:
-            step = (task.get("vars") or {}).get("_bench_run_step")
-            if step is not None:
-                used.add(step)
+def test_every_step_the_runner_names_is_known_and_every_known_step_is_run():
+    source = RUNNER.read_text()
+    used = set(re.findall(r'self\.script\(\S+, cell, "([a-z-]+)"', source))
+    used |= set(re.findall(r'StepFailed\("([a-z-]+)"', source))
     assert used == set(STEPS)
-
-
-def test_no_reason_comes_from_a_task_name():
-    for path in TASKS.glob("*.yml"):
-        assert "ansible_failed_task.name" not in path.read_text(), path
 
 
 def test_the_load_reason_joins_message_stderr_and_each_items_stderr():
@@ -146,8 +131,3 @@ def test_failed_cell_refuses_bad_input(tmp_path, args, stdin, says):
     assert says in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "c").exists()
 
-
-def test_the_role_hands_over_the_step_and_the_result():
-    text = (TASKS / "cell_failed.yml").read_text()
-    assert re.search(r"--step=\{\{ ansible_failed_task\.vars\._bench_run_step", text)
-    assert "stdin: \"{{ ansible_failed_result" in text
