@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,16 @@ class Cell:
     tag: str
     health_status: int | None = None
     load_ended: float | None = None
-    fetched: list[str] = field(default_factory=list)
+    times: dict[str, float] = field(default_factory=dict)  # seconds per phase of the cell
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Add the time spent in the block to ``times[phase]``."""
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.times[phase] = self.times.get(phase, 0.0) + time.monotonic() - start
 
     @property
     def name(self) -> str:
@@ -110,22 +120,28 @@ class CellRunner:
         cell.spec["joins_session"] = joins
         if index > 0 and last_load_end is not None:  # the pause since the last load ended
             pause = float(plan.get("session_pause_s", 0) if joins else plan.get("pause_s", 0))
-            time.sleep(max(0.0, last_load_end + pause - time.monotonic()))
-        if self.pg and self.run.database:
-            self.script(self.run.database.host, cell, "database-check", "db-monitor-start")
-        if joins:
-            self.script(server, cell, "monitor-start", "monitor-start")
-        else:
-            self.script(server, cell, "server-start", "server-start")
-        self.wait_healthy(cell)
+            with cell.timed("pause"):
+                time.sleep(max(0.0, last_load_end + pause - time.monotonic()))
+        with cell.timed("server-start"):
+            if self.pg and self.run.database:
+                self.script(self.run.database.host, cell, "database-check", "db-monitor-start")
+            if joins:
+                self.script(server, cell, "monitor-start", "monitor-start")
+            else:
+                self.script(server, cell, "server-start", "server-start")
+        with cell.timed("health"):
+            self.wait_healthy(cell)
         if self.paper1 and not joins:
-            time.sleep(float(plan.get("settle_s", 0)))
+            with cell.timed("settle"):
+                time.sleep(float(plan.get("settle_s", 0)))
             self.session.live = cell.spec.get("session")
-        self.load(cell, joins)
+        with cell.timed("load"):
+            self.load(cell, joins)
         keep = self.paper1 and not cell.spec.get("session_last")
-        self.script(server, cell, "server-stop", "monitor-stop" if keep else "stop-server")
-        if self.pg and self.run.database:
-            self.script(self.run.database.host, cell, "database-stop", "db-monitor-stop")
+        with cell.timed("stop"):
+            self.script(server, cell, "server-stop", "monitor-stop" if keep else "stop-server")
+            if self.pg and self.run.database:
+                self.script(self.run.database.host, cell, "database-stop", "db-monitor-stop")
         if cell.spec.get("session_last"):
             self.session.live = None
 
@@ -181,6 +197,10 @@ class CellRunner:
 
     # -- the files -------------------------------------------------------------------------
     def fetch(self, cell: Cell) -> dict[str, Any]:
+        with cell.timed("fetch"):
+            return self._fetch(cell)
+
+    def _fetch(self, cell: Cell) -> dict[str, Any]:
         plan = self.run.plan
         server_files = ["monitor-server.csv"]
         if self.pg and not cell.spec.get("joins_session"):
@@ -244,9 +264,10 @@ class CellRunner:
         the cell's folder on every host."""
         keep = self.session.live is not None and self.session.live == cell.spec.get("session")
         action = "stop-transients" if keep else "stop-all"
-        for host in self.run.all_hosts:
-            self.remote.run(host, ["sh", "-c", f'"$0" {action}; rm -rf "$FWBENCH_DIR"',
-                                   self.run.script], self.env(cell), timeout=120)
+        with cell.timed("cleanup"):
+            for host in self.run.all_hosts:
+                self.remote.run(host, ["sh", "-c", f'"$0" {action}; rm -rf "$FWBENCH_DIR"',
+                                       self.run.script], self.env(cell), timeout=120)
 
     def end_session(self, cell: Cell) -> None:
         """A session whose last cells were finished before (resume): stop its server."""

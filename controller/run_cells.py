@@ -43,12 +43,21 @@ class Tally:
     measured_s: float = 0.0
     failed: list[str] = field(default_factory=list)
     skipped: int = 0
+    phases_s: dict[str, float] = field(default_factory=dict)
+
+    def add(self, times: dict[str, float], measured: float) -> None:
+        """Count one cell's phases; its load splits into the measured phase and the rest (the
+        client's start, the warm-up, the pauses inside the scenario)."""
+        for phase, seconds in {**times, "measured": measured,
+                               "load": times.get("load", 0.0) - measured}.items():
+            self.phases_s[phase] = self.phases_s.get(phase, 0.0) + seconds
 
     def record(self) -> dict[str, Any]:
         wall = time.monotonic() - self.started
         return {"cells_measured": self.measured, "cells_skipped": self.skipped,
                 "cells_failed": self.failed, "wall_s": round(wall, 1),
                 "cells_s": round(self.cells_s, 1), "measured_s": round(self.measured_s, 1),
+                "phases_s": {k: round(v, 1) for k, v in self.phases_s.items()},
                 "measuring_share": round(self.measured_s / wall, 4) if wall > 0 else None}
 
 
@@ -104,10 +113,12 @@ def run_cells(run: RunSpec, check: bool = False, out: Callable[[str], None] = sa
                     out("  would be measured")
                     continue
                 started = time.monotonic()
+                measured = 0.0
                 try:
                     runner.measure(cell, index, last_load_end)
                     summary = runner.fetch(cell)
-                    tally.measured_s += measured_s(summary)
+                    measured = measured_s(summary)
+                    tally.measured_s += measured
                     out(f"  {spec['name']}: {json.dumps(figures(summary))}")
                 except StepFailed as failed:
                     runner.record_failure(cell, failed)
@@ -120,6 +131,9 @@ def run_cells(run: RunSpec, check: bool = False, out: Callable[[str], None] = sa
                 last_load_end = cell.load_ended or time.monotonic()
                 tally.measured += 1
                 tally.cells_s += time.monotonic() - started
+                tally.add(cell.times, measured)
+                out("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in cell.times.items())
+                    + f" (measured {measured:.1f} s)")
                 runner.end_session(cell)
         except (KeyboardInterrupt, Interrupted):
             out("interrupted: stopping the cell's units on every host")

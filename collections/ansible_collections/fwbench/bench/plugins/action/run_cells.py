@@ -46,6 +46,10 @@ class ActionModule(ActionBase):
         argv = [str(args["python"]), "-m", "controller", "run-cells", "--spec", handle.name]
         if args.get("check"):
             argv.append("--check")
+        plan = args["spec"].get("plan", {})
+        display.display(f"run-cells: {len(plan.get('cells', []))} cell(s) of run "
+                        f"{plan.get('run_id')}, each line as it comes"
+                        + (" (check mode: nothing runs)" if args.get("check") else ""))
         tail: deque[str] = deque(maxlen=40)
         tally: dict[str, Any] = {}
         try:
