@@ -21,6 +21,7 @@ from types import FrameType
 from typing import Any
 
 from controller import cellstate
+from controller.budget import Budget, reports_decide
 from controller.cell_run import CellRunner, StepFailed, figures, measured_s, new_cell
 from controller.progress import RunClock, progress
 from controller.remote import Remote
@@ -44,6 +45,7 @@ class Tally:
     failed: list[str] = field(default_factory=list)
     skipped: int = 0
     phases_s: dict[str, float] = field(default_factory=dict)
+    stopped: str = ""  # why a run with a budget stopped before its last round
 
     def add(self, times: dict[str, float], measured: float) -> None:
         """Count one cell's phases; its load splits into the measured phase and the rest (the
@@ -58,6 +60,7 @@ class Tally:
                 "cells_failed": self.failed, "wall_s": round(wall, 1),
                 "cells_s": round(self.cells_s, 1), "measured_s": round(self.measured_s, 1),
                 "phases_s": {k: round(v, 1) for k, v in self.phases_s.items()},
+                "stopped": self.stopped or None,
                 "measuring_share": round(self.measured_s / wall, 4) if wall > 0 else None}
 
 
@@ -85,6 +88,10 @@ def run_cells(run: RunSpec, check: bool = False, out: Callable[[str], None] = sa
     run_dir = Path(plan["run_dir"])
     tally = Tally()
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if the parent ignored it
+    budget = None if check else Budget.of(plan, time.monotonic())
+    decided = reports_decide(run_dir, Path(plan["root"]))
+    round_no = None
     with tempfile.TemporaryDirectory(prefix="fwbench-ssh-") as control:
         remote = Remote(run.hosts, Path(control))
         runner = CellRunner(run, remote, out)
@@ -92,6 +99,13 @@ def run_cells(run: RunSpec, check: bool = False, out: Callable[[str], None] = sa
         current = None
         try:
             for index, spec in enumerate(cells):
+                if budget is not None and spec.get("round") != round_no:
+                    round_no = spec.get("round")
+                    stop = budget.before(int(round_no), time.monotonic(), decided)
+                    if stop:
+                        out(f"stopping: {stop}")
+                        tally.stopped = stop
+                        break
                 clock = RunClock(started_s=tally.started_s, now_s=int(time.time()),
                                  measured=tally.measured, measured_s=tally.cells_s)
                 record, line = progress(plan["run_id"], spec["name"], index, len(cells),
