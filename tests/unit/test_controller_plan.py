@@ -1,11 +1,12 @@
-"""The run plan in Python (controller/plan.py) gives the plans the Jinja planner gave.
+"""The run plan in Python (controller/plan.py): the golden plans, the designs, the estimate.
 
-tests/golden/plans/*.json hold, for 18 cases, the options and the ``bench_plan_run`` the planner
-of roles/bench_plan computed before it moved to controller/ (tests/golden/capture_plans.py). Here
-the Python planner, fed with the same options, the role's defaults and the lab inventory, must
-give the same cells in the same order and the same other fields. The one-line messages of a bad
-option or inventory and the estimate are tested at the function level; tests/unit/
-test_preflight.py runs them through bench.yml.
+tests/golden/plans/*.json hold, for each case of tests/golden/capture_plans.py, the options and
+the ``bench_plan_run`` roles/bench_plan recorded (the cases with design=shuffled: the cells in the
+order the Jinja planner gave before the planner moved to controller/; the *-rounds*, *-control*
+and *-budget* cases: the design rounds). Here the Python planner, fed with the same options, the
+role's defaults and the lab inventory, must give the same cells in the same order and the same
+other fields. The one-line messages of a bad option or inventory and the estimate are tested at
+the function level; tests/unit/test_preflight.py runs some through bench.yml.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from client import scenarios as client_scenarios
 from controller import plan_command
 from controller.errors import UsageError
 from controller.options import Selection
-from controller.plan import estimate_s, plan_run, shuffled
+from controller.plan import estimate_s, plan_run, round_s, shuffled
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "plans"
@@ -37,7 +38,8 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 DEFAULT_OPTIONS = {"profile": "quick", "variants": [], "scenarios": [], "repetitions": 0,
                    "run_id": "", "seed": "", "scale": 0, "results_dir": "", "versions": "current",
                    "add_warmup": False, "procedure": "isolated", "lab_clients": 1,
-                   "database": "sqlite"}
+                   "database": "sqlite", "design": "", "control": None, "budget": "",
+                   "min_measure_s": ""}
 BOOL_TRUE = ("true", "yes", "on", "1", "y", "t")
 
 
@@ -120,7 +122,7 @@ def old_form(cells: list[dict[str, Any]]) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_the_plan_is_the_jinja_planners(case: str):
+def test_the_plan_is_the_goldens(case: str):
     golden = json.loads((GOLDEN / f"{case}.json").read_text())
     expected = golden["plan"]
     got = plan(extra_vars(golden["options"]))["run"]
@@ -143,7 +145,8 @@ def test_cells_are_typed_and_sessions_marked():
                         "variant": "flask_sqlite3-gunicorn_gthread", "stack": "flask_sqlite3",
                         "server": "gunicorn_gthread", "scenario": "p1_hello", "rep": 1,
                         "dir": "flask_sqlite3-gunicorn_gthread/p1_hello/rep-1", "session": 1,
-                        "session_first": True, "session_last": False}
+                        "session_first": True, "session_last": False, "round": None,
+                        "unit_variant": "flask_sqlite3-gunicorn_gthread"}
     assert [(c["session"], c["scenario"], c["session_first"], c["session_last"])
             for c in cells[1:]] == [(1, "p1_get", False, True), (2, "p1_hello", True, False),
                                     (2, "p1_get", False, True)]
@@ -184,11 +187,32 @@ def test_the_estimate_counts_load_pauses_overhead_and_settle():
             "results_dir": ""}
     setup = {"cell_overhead_s": 10, "paper1_settle_s": 20}
     # 2 variants x 3 reps x (12.5 s load + 2 x (1 s pause + 10 s overhead))
-    assert estimate_s(Selection(**base), setup, 1, entries) == 207
+    assert estimate_s(Selection(**base), setup, 1, entries, 3) == 207
     # procedure paper1 adds the settle time per session: 20 s x 0.5, at least 1
-    assert estimate_s(Selection(**{**base, "procedure": "paper1"}), setup, 1, entries) == 267
+    assert estimate_s(Selection(**{**base, "procedure": "paper1"}), setup, 1, entries, 3) == 267
     tiny = Selection(**{**base, "procedure": "paper1", "scale": "0.01"})
-    assert estimate_s(tiny, setup, 1, entries) == 213
+    assert estimate_s(tiny, setup, 1, entries, 3) == 213
+    # a round is every variant x scenario once; the A/A control is one more variant
+    assert round_s(Selection(**base), setup, 1, entries) == 69
+    assert round_s(Selection(**base, design="rounds", control="v1"), setup, 1, entries) == 103.5
+
+
+def test_the_estimate_counts_the_floor_of_the_measured_phase():
+    # measured phases: a 1 s duration after 4 s of warm-up and pauses; 1,000 requests on a
+    # 200 req/s schedule (5 s); 100 closed-loop requests, no pause (0 s); a capacity search (60 s)
+    entries = [{"name": "short", "expected_s": 5.0, "duration_s": 1.0},
+               {"name": "open", "expected_s": 5.0, "rate": 200, "iterations": 1000},
+               {"name": "closed", "expected_s": 0.0, "iterations": 100, "concurrency": 10},
+               {"name": "search", "expected_s": 60.0, "capacity": {"time_budget_s": 60.0}}]
+    base = {"profile": "p", "variants": ["v"], "scenarios": [e["name"] for e in entries],
+            "repetitions": "1", "scale": "1", "run_id": "", "seed": "", "versions": "current",
+            "procedure": "isolated", "database": "sqlite", "add_warmup": False,
+            "results_dir": ""}
+    setup = {"cell_overhead_s": 0, "paper1_settle_s": 20}
+    assert round_s(Selection(**base), setup, 0, entries) == 70
+    # a 5 s floor: the short one measures 5 s after its 4 s warm-up, the closed one 5 s
+    assert round_s(Selection(**base, min_measure_s=5.0), setup, 0, entries) == 79
+    assert estimate_s(Selection(**base, min_measure_s=5.0), setup, 0, entries, 2) == 158
 
 
 @pytest.mark.parametrize(("options", "message"), [
@@ -287,7 +311,8 @@ def test_the_command_prints_the_plan_and_refuses_bad_input(tmp_path: Path):
     assert bad.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("case", ["paper1-procedure-subset", "overrides", "postgresql"])
+@pytest.mark.parametrize("case", ["paper1-procedure-subset", "overrides", "postgresql",
+                                  "paper1-rounds-control", "paper1-procedure-rounds-control"])
 def test_the_role_records_the_golden_plan(case: str, tmp_path: Path):
     """End to end: bench_plan through tests/golden/dump_plan.yml, as the goldens were made."""
     golden = json.loads((GOLDEN / f"{case}.json").read_text())
