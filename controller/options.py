@@ -4,7 +4,7 @@
 lists, or the role's defaults) into a ``Selection``, or raises ``UsageError`` with the one-line
 message bench.yml has always stopped with. The checks run in the order the preflight ran them, so
 the first bad option is the one reported; those of the design (design, control, budget,
-min_measure_s) come last.
+min_measure_s, warmup) come last.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ ROUNDS = "rounds"
 SHUFFLED = "shuffled"
 DESIGNS = (ROUNDS, SHUFFLED)
 NO_CONTROL = "none"
+WARMUPS = ("measured", "scenario")  # -e warmup=: the client's run --warmup
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Selection:
     ``design`` is rounds or shuffled; ``control`` the variant run again as the A/A control
     ("" for none); ``budget`` the -e budget= text ("" for none) and ``budget_s`` its seconds (0
     for none); ``min_measure_s`` the floor of a cell's measured phase (0: none); ``warmup``
-    "measured" or "scenario" (procedure paper1).
+    "measured" (warm the measured request) or "scenario" (the scenario's own warm-up).
     """
 
     profile: str
@@ -194,6 +195,16 @@ def min_measure_of(given: Any, profile_value: Any, procedure: str) -> float:
     return float(option)
 
 
+def warmup_of(given: Any, procedure: str) -> str:
+    """-e warmup=, or the default: measured (warm the measured request), scenario (the scenario
+    file's own warm-up, as the papers did) under procedure paper1."""
+    warmup = text(given).strip()
+    if warmup == "":
+        return "scenario" if procedure == PAPER1 else "measured"
+    check_known(warmup, WARMUPS, "warmup", "warmups")
+    return warmup
+
+
 def select(options: Mapping[str, Any], settings: Mapping[str, Any],
            scenario_files: Sequence[str]) -> Selection:
     """Resolve and check the options (``options``: the role's bench_plan_* values by their
@@ -226,6 +237,7 @@ def select(options: Mapping[str, Any], settings: Mapping[str, Any],
     check_budget(budget, budget_s, design)
     min_measure_s = min_measure_of(options.get("min_measure_s", ""),
                                    profile.get("min_measure_s"), procedure)
+    warmup = warmup_of(options.get("warmup", ""), procedure)
     return Selection(
         profile=options["profile"], variants=variants, scenarios=scenarios,
         repetitions=repetitions, scale=scale, run_id=options["run_id"],
@@ -233,4 +245,4 @@ def select(options: Mapping[str, Any], settings: Mapping[str, Any],
         procedure=options["procedure"], database=options["database"],
         add_warmup=bool(options["add_warmup"]), results_dir=options["results_dir"],
         design=design, control=control, budget=budget, budget_s=budget_s,
-        min_measure_s=min_measure_s, warmup="scenario" if procedure == PAPER1 else "measured")
+        min_measure_s=min_measure_s, warmup=warmup)

@@ -39,7 +39,7 @@ DEFAULT_OPTIONS = {"profile": "quick", "variants": [], "scenarios": [], "repetit
                    "run_id": "", "seed": "", "scale": 0, "results_dir": "", "versions": "current",
                    "add_warmup": False, "procedure": "isolated", "lab_clients": 1,
                    "database": "sqlite", "design": "", "control": None, "budget": "",
-                   "min_measure_s": ""}
+                   "min_measure_s": "", "warmup": ""}
 BOOL_TRUE = ("true", "yes", "on", "1", "y", "t")
 
 
@@ -495,6 +495,9 @@ def test_the_measured_phases_floor_and_the_warmup():
     assert plan({"profile": "paper1", "procedure": "paper1", "min_measure_s": "0"})[
         "run"]["min_measure_s"] == 0.0
     assert plan({"profile": "paper1"})["run"]["warmup"] == "measured"
+    assert plan({"profile": "paper1", "warmup": "scenario"})["run"]["warmup"] == "scenario"
+    assert plan({"profile": "paper1", "procedure": "paper1", "warmup": "measured"})[
+        "run"]["warmup"] == "measured"
     # the floor lengthens the estimate of the scenarios measured for less
     off = plan({"profile": "paper2", "min_measure_s": "0"})["run"]["round_estimate_s"]
     assert plan({"profile": "paper2"})["run"]["round_estimate_s"] > off
@@ -533,6 +536,7 @@ def test_the_measured_phases_floor_and_the_warmup():
     ({"min_measure_s": "-2"}, "Bad min_measure_s '-2'"),
     ({"min_measure_s": "lots"}, "Bad min_measure_s 'lots'"),
     ({"min_measure_s": "1e3"}, "Bad min_measure_s '1e3'"),
+    ({"warmup": "cold"}, "Unknown warmup 'cold'. Valid warmups: measured, scenario."),
     ({"profile": "paper1", "procedure": "paper1", "min_measure_s": "5"},
      "procedure=paper1 keeps the paper's scenarios as they are: min_measure_s must be 0 or "
      "unset (got '5')."),
