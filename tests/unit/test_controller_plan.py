@@ -295,7 +295,7 @@ def test_postgresql_uses_the_database_hosts_bench_address():
 def test_the_command_prints_the_plan_and_refuses_bad_input(tmp_path: Path):
     path = tmp_path / "request.json"
     path.write_text(json.dumps(request({"profile": "smoke", "seed": "12345",
-                                        "run_id": "golden-smoke-seed"})))
+                                        "design": "shuffled", "run_id": "golden-smoke-seed"})))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     python = str(REPO / ".venv/bin/python")
     done = subprocess.run([python, "-m", "controller", "plan", "--request", str(path)],
