@@ -5,7 +5,9 @@ The request is one JSON document on stdin (or ``--request FILE``)::
     {"root": "/path/to/fwbench",
      "options": {"profile", "variants", "scenarios", "repetitions", "run_id", "seed", "scale",
                  "results_dir", "versions", "add_warmup", "procedure", "lab_clients",
-                 "database"},                       # the bench_plan_* values, as Ansible has them
+                 "database", "design", "control", "budget", "min_measure_s",
+                 "warmup"},                         # the bench_plan_* values, as Ansible has them
+                                                    # (control null: not given, the profile's)
      "settings": {"profiles", "procedures", "databases", "paper1_order", "paper1_settle_s",
                   "paper1_pause_s", "cell_overhead_s",  # roles/bench_plan/defaults
                   "stacks", "version_sets"},        # fwbench_stacks, fwbench_version_sets

@@ -11,9 +11,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-# What defines a cell's measurement (repetitions may grow: more cells of the same kind).
+# What defines a cell's measurement (repetitions may grow: more cells of the same kind; so may
+# a budget, which only decides how many rounds there are).
 RESUME_KEYS: tuple[str, ...] = ("scale", "versions", "variants", "scenarios", "seed",
-                                "add_warmup", "procedure", "database")
+                                "add_warmup", "procedure", "database", "design", "control",
+                                "min_measure_s", "warmup")
+# What a run from before a key was planned with: the absent key reads as this.
+BEFORE: dict[str, object] = {"procedure": "isolated", "database": "sqlite",
+                             "design": "shuffled", "control": "", "warmup": "scenario"}
 
 
 def _norm(key: str, value: object) -> object:
@@ -21,11 +26,13 @@ def _norm(key: str, value: object) -> object:
         return sorted(str(v) for v in value)
     if key == "add_warmup":
         return str(value).lower() in ("true", "1", "yes")  # absent (older runs): no warm-up added
-    if key == "procedure":
-        return value or "isolated"  # absent (older runs): isolated cells
-    if key == "database":
-        return value or "sqlite"  # absent (older runs): SQLite
-    if key == "scale":
+    if key in BEFORE:
+        # absent (older runs): isolated cells, SQLite, all cells shuffled together, no control,
+        # the scenario's own warm-up
+        return value or BEFORE[key]
+    if key == "min_measure_s" and value is None:
+        return 0.0  # absent (older runs): no floor
+    if key in ("scale", "min_measure_s"):
         try:
             return float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):

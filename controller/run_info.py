@@ -109,6 +109,12 @@ def parameters_block(plan: dict[str, Any]) -> dict[str, Any]:
             "procedure": plan.get("procedure", "isolated"), "database": plan["database"],
             "settle_s": float(plan.get("settle_s", 0)),
             "session_pause_s": float(plan.get("session_pause_s", 0)),
+            # a plan from before designs: all cells shuffled together, the scenario's warm-up
+            "design": plan.get("design", "shuffled"), "control": plan.get("control", ""),
+            "min_measure_s": float(plan.get("min_measure_s", 0)),
+            "warmup": plan.get("warmup", "scenario"), "budget_s": int(plan.get("budget_s", 0)),
+            "min_rounds": int(plan.get("min_rounds", plan["repetitions"])),
+            "max_rounds": int(plan.get("max_rounds", plan["repetitions"])),
             "cell_order": [cell_name(cell) for cell in plan["cells"]]}
 
 

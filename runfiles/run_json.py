@@ -25,7 +25,8 @@ KEYS: tuple[str, ...] = (
 END_KEYS: tuple[str, ...] = ("cells_finished", "cells_failed", "cells_degraded")
 PARAMETER_KEYS: tuple[str, ...] = (
     "variants", "scenarios", "versions", "repetitions", "scale", "pause_s", "seed", "add_warmup",
-    "procedure", "database", "settle_s", "session_pause_s", "cell_order")
+    "procedure", "database", "settle_s", "session_pause_s", "design", "control", "min_measure_s",
+    "warmup", "budget_s", "min_rounds", "max_rounds", "cell_order")
 
 
 class RunJsonError(ValueError):

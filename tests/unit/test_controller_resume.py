@@ -87,7 +87,9 @@ PLAN = {"scale": 0.2, "versions": "current", "variants": ["x-1", "y-2"], "scenar
     ({"scale": 1.0}, "scale"), ({"versions": "paper"}, "versions"),
     ({"variants": ["x-1"]}, "variants"), ({"scenarios": ["p1_get", "p1_hello"]}, "scenarios"),
     ({"seed": "7"}, "seed"), ({"procedure": "paper1"}, "procedure"),
-    ({"database": "postgresql"}, "database"),
+    ({"database": "postgresql"}, "database"), ({"design": "rounds"}, "design"),
+    ({"control": "x-1"}, "control"), ({"min_measure_s": 5.0}, "min_measure_s"),
+    ({"warmup": "measured"}, "warmup"),
 ])
 def test_a_resume_with_other_settings_is_refused_with_the_difference(tmp_path, change, named):
     (tmp_path / "run.json").write_text(json.dumps({"parameters": {**PLAN, "repetitions": 1}}))
@@ -109,6 +111,27 @@ def test_a_run_from_before_databases_resumes_only_on_sqlite(tmp_path):
     (tmp_path / "run.json").write_text(json.dumps({"parameters": {**PLAN, "repetitions": 1}}))
     assert resume.check(tmp_path, {**PLAN, "database": "sqlite"}) == []
     assert resume.check(tmp_path, {**PLAN, "database": "postgresql"})[0].startswith("database:")
+
+
+def test_a_run_from_before_designs_resumes_only_as_it_was_planned(tmp_path):
+    # all cells shuffled together, no control, no floor, the scenario's own warm-up
+    (tmp_path / "run.json").write_text(json.dumps({"parameters": {**PLAN, "repetitions": 1}}))
+    before = {"design": "shuffled", "control": "", "min_measure_s": 0, "warmup": "scenario"}
+    assert resume.check(tmp_path, {**PLAN, **before}) == []
+    assert resume.check(tmp_path, {**PLAN, **before, "min_measure_s": "0.0"}) == []
+    now = resume.check(tmp_path, {**PLAN, "design": "rounds", "control": "", "min_measure_s": 5.0,
+                                  "warmup": "measured"})
+    assert [line.split(":")[0] for line in now] == ["design", "min_measure_s", "warmup"]
+
+
+def test_a_rounds_run_resumes_with_its_design_and_control(tmp_path):
+    planned = {**PLAN, "design": "rounds", "control": "x-1", "min_measure_s": 5.0,
+               "warmup": "measured"}
+    (tmp_path / "run.json").write_text(json.dumps({"parameters": {**planned, "repetitions": 3,
+                                                                  "budget_s": 3600}}))
+    # more rounds (repetitions, another budget) resume the same cells
+    assert resume.check(tmp_path, {**planned, "repetitions": 5, "budget_s": 7200}) == []
+    assert resume.check(tmp_path, {**planned, "control": ""})[0].startswith("control:")
 
 
 def test_an_unreadable_run_json_is_named(tmp_path):

@@ -28,7 +28,9 @@ PLAN: dict[str, Any] = {
     "scale": 1.0, "pause_s": 1, "seed": 42, "add_warmup": False, "procedure": "isolated",
     "database": "sqlite", "settle_s": 0, "session_pause_s": 3, "database_hosts": [],
     "database_address": "", "lab_hosts": ["server", "client"], "server": "server",
-    "clients": ["client"], "estimate_s": 30}
+    "clients": ["client"], "estimate_s": 30, "design": "rounds", "control": "", "budget_s": 0,
+    "min_measure_s": 1.0, "warmup": "measured", "max_rounds": 1, "min_rounds": 1,
+    "round_estimate_s": 16}
 HOST = {"role": "server", "address": "198.18.0.10", "cores": 1, "pip_freeze": ["a==1"]}
 FACTS: dict[str, Any] = {
     "plan": PLAN, "ansible_version": "2.19.14",
@@ -66,7 +68,9 @@ def test_a_new_run():
         "variants": [VARIANT["name"]], "scenarios": ["smoke_hello", "smoke_get"],
         "versions": "current", "repetitions": 1, "scale": 1.0, "pause_s": 1, "seed": 42,
         "add_warmup": False, "procedure": "isolated", "database": "sqlite", "settle_s": 0.0,
-        "session_pause_s": 3.0, "cell_order": CELLS}
+        "session_pause_s": 3.0, "design": "rounds", "control": "", "min_measure_s": 1.0,
+        "warmup": "measured", "budget_s": 0, "min_rounds": 1, "max_rounds": 1,
+        "cell_order": CELLS}
     assert info["settings"] == {"port": 8000, "seed_items": 1500, "sqlite_journal_mode": "wal",
                                 "sqlite_busy_timeout_ms": 5000}
     assert info["clock_offsets"] == [FACTS["clock_offsets"]]
@@ -118,7 +122,8 @@ def test_shared_cpus_and_a_plan_with_defaults():
     facts = copy.deepcopy(FACTS)
     plan = facts["plan"]
     plan["lab_hosts"] = ["server", "client", "db"]
-    for key in ("add_warmup", "procedure", "settle_s", "session_pause_s"):
+    for key in ("add_warmup", "procedure", "settle_s", "session_pause_s", "design", "control",
+                "budget_s", "min_measure_s", "warmup", "max_rounds", "min_rounds"):
         del plan[key]
     local = LocalFacts(git_commit="x", controller_cpus=2,
                        lab_cpus={"fwbench-server": "0", "fwbench-client": "1",
@@ -129,6 +134,22 @@ def test_shared_cpus_and_a_plan_with_defaults():
     params = info["parameters"]
     assert (params["add_warmup"], params["procedure"], params["settle_s"],
             params["session_pause_s"]) == (False, "isolated", 0.0, 0.0)
+    # a plan from before designs: all cells shuffled together, as many rounds as repetitions
+    assert {key: params[key] for key in ("design", "control", "min_measure_s", "warmup",
+                                         "budget_s", "min_rounds", "max_rounds")} == {
+        "design": "shuffled", "control": "", "min_measure_s": 0.0, "warmup": "scenario",
+        "budget_s": 0, "min_rounds": 1, "max_rounds": 1}
+
+
+def test_a_budgeted_run_with_a_control_records_them():
+    facts = copy.deepcopy(FACTS)
+    facts["plan"].update(control=VARIANT["name"], budget_s=3600, min_rounds=3, max_rounds=12,
+                         repetitions=12, min_measure_s=5)
+    params = build_run_info(facts, LOCAL, {}, NOW)["parameters"]
+    assert {key: params[key] for key in ("control", "budget_s", "min_rounds", "max_rounds",
+                                         "repetitions", "min_measure_s")} == {
+        "control": VARIANT["name"], "budget_s": 3600, "min_rounds": 3, "max_rounds": 12,
+        "repetitions": 12, "min_measure_s": 5.0}
 
 
 @pytest.mark.parametrize(("value", "expected"), [("true", True), ("yes", True), (True, True),
