@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from client import __version__
 from client.capacity import DEFAULT_LEVELS
+from client.cell import WARMUP_MODES
 from client.clock import Clock
 from client.constants import (
     CAPACITY_TIMEOUT_S,
@@ -88,6 +89,13 @@ def _nonneg(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not (value >= 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+    return value
+
+
+def _floor_s(text: str) -> float:
+    value = _nonneg(text)
+    if value > MAX_DURATION_S:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_DURATION_S:g}: {text!r}")
     return value
 
 
@@ -200,10 +208,17 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--skip-warmup", action="store_true",
                     help="run none of the scenario's warm-up steps nor the pause after them (the "
                          "cell follows another on the same running server: procedure paper1)")
+    rn.add_argument("--warmup", choices=WARMUP_MODES, default="scenario",
+                    help="scenario: the scenario file's own warm-up (default); measured: GET "
+                         "/hello, then the measured request itself at the measured load for at "
+                         "least 1 s and 100 requests, unrecorded (client/warmup.py)")
+    rn.add_argument("--min-measure-s", type=_floor_s, default=0.0, metavar="S",
+                    help="the measured phase lasts at least S seconds: a duration or open-loop "
+                         "schedule is raised to S, a closed loop of shared iterations is "
+                         "repeated block after block (client/measure.py); 0 = off (default)")
     rn.add_argument("--max-error-rate", type=_fraction, default=MAX_ERROR_RATE,
                     help="status 'failed' above this fraction of failed requests "
                          "(default %(default)s)")
-
 
     sc = sub.add_parser("scenarios", help="list scenarios and their key parameters as JSON")
     sc.add_argument("--scale", type=_positive(float, 1.0), default=1.0,
@@ -412,7 +427,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                           scale=args.scale, engine=args.engine, labels=labels, seed=args.seed,
                           start_at=args.start_at, timeout_s=args.timeout, share=share,
                           max_error_rate=args.max_error_rate, add_warmup=args.add_warmup,
-                          skip_warmup=args.skip_warmup)
+                          skip_warmup=args.skip_warmup, warmup=args.warmup,
+                          min_measure_s=args.min_measure_s)
     try:
         summary = run_cell(request)
     except ValueError as exc:

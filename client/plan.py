@@ -21,15 +21,18 @@ CONNECTION_MODES: tuple[str, ...] = ("keep-alive", "new")
 @dataclass(frozen=True)
 class IdSpec:
     """How ``{id}`` is chosen per request: ``random`` ints in [lo, hi] from the seed, or
-    ``sequential`` distinct ids lo, lo+1, ... (for deletes)."""
+    ``sequential`` distinct ids lo, lo+1, ... (for deletes; ``hi``, when not 0, is the last id
+    that exists: how far repeats of the pattern may go, client/measure.py)."""
 
     mode: str = "random"
     lo: int = 1
     hi: int = 1500
 
-    def draw(self, count: int, seed: int) -> list[int]:
+    def draw(self, count: int, seed: int, offset: int = 0) -> list[int]:
+        """``count`` ids; sequential ones start ``offset`` after ``lo`` (random ones come from
+        the seed alone)."""
         if self.mode == "sequential":
-            return list(range(self.lo, self.lo + count))
+            return list(range(self.lo + offset, self.lo + offset + count))
         rng = random.Random(seed)
         return [rng.randint(self.lo, self.hi) for _ in range(count)]
 
@@ -62,6 +65,10 @@ class LoadPlan:
     seq_step: int = 1
     step_rate: float | None = None
     count: int | None = None
+    # A repeat of the step's pattern (run --min-measure-s, client/measure.py): ``{seq}`` in bodies
+    # is ``seq_offset + i`` and sequential ids start ``seq_offset`` after their first, so a
+    # repeat never re-creates a name nor re-deletes an id of the blocks before it.
+    seq_offset: int = 0
     variants: list[tuple[str, bytes | None]] = field(default_factory=list, compare=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +98,8 @@ class LoadPlan:
             raise ValueError("seq_start must be >= 0 and seq_step >= 1")
         if self.count is not None and self.count < 1:
             raise ValueError("count must be >= 1")
+        if self.seq_offset < 0:
+            raise ValueError("seq_offset must be >= 0")
         if not self.variants:
             object.__setattr__(self, "variants", self._expand())
 
@@ -142,12 +151,12 @@ class LoadPlan:
             return [(self.path, self._encode_body(self.body, None, 0))]
         count = self.total or ID_CYCLE
         spec = self.ids or IdSpec()
-        ids = spec.draw(count, self.seed) if "{id}" in self.path or _has_id(self.body) \
-            else [0] * count
+        ids = spec.draw(count, self.seed, self.seq_offset) \
+            if "{id}" in self.path or _has_id(self.body) else [0] * count
         out = []
-        for seq, item_id in enumerate(ids):
+        for i, item_id in enumerate(ids):
             path = self.path.replace("{id}", str(item_id))
-            out.append((path, self._encode_body(self.body, item_id, seq)))
+            out.append((path, self._encode_body(self.body, item_id, self.seq_offset + i)))
         return out
 
     def _encode_body(self, body: Any, item_id: int | None, seq: int) -> bytes | None:

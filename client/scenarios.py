@@ -38,15 +38,20 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class Step:
+    """One step of a scenario: its ``spec`` as in the file (client/scenarios/README.md). The
+    measured warm-up (client/warmup.py) also sets two keys no file has: ``min_requests`` (send
+    at least this many, topping a duration up) and ``seq_offset`` (``LoadPlan.seq_offset``)."""
+
     spec: dict[str, Any]
 
-    def plan(self, base_url: str, engine: str | None, seed: int, timeout_s: float | None = None
-             ) -> LoadPlan:
+    def plan(self, base_url: str, engine: str | None, seed: int, timeout_s: float | None = None,
+             seq_offset: int | None = None) -> LoadPlan:
         s = self.spec
         ids = None
         if "ids" in s:
             i = s["ids"]
-            ids = IdSpec("sequential", int(i.get("start", 1)), 0) if i["mode"] == "sequential" \
+            ids = IdSpec("sequential", int(i.get("start", 1)), int(i.get("max", 0))) \
+                if i["mode"] == "sequential" \
                 else IdSpec("random", int(i.get("min", 1)), int(i.get("max", 1500)))
         kwargs: dict[str, Any] = {
             "base_url": base_url, "method": s["method"], "path": s["path"], "body": s.get("body"),
@@ -55,6 +60,7 @@ class Step:
             "engine": engine or s.get("engine") or "fast", "pause_s": s.get("pause_s", 0.0),
             "max_connections": s.get("max_connections"), "seed": seed,
             "connection": s.get("connection", "keep-alive"),
+            "seq_offset": s.get("seq_offset", 0) if seq_offset is None else seq_offset,
         }
         t = timeout_s if timeout_s is not None else s.get("timeout_s")
         if t is not None:
@@ -303,9 +309,17 @@ def _validate_request(step: dict[str, Any], where: str) -> None:
             if lo > hi:
                 raise ScenarioError(f"{where}: ids.min > ids.max")
         else:
-            _integer(ids.get("start", 1), f"{where}: ids.start")
+            start = ids.get("start", 1)
+            _integer(start, f"{where}: ids.start")
             if "iterations" not in step:
                 raise ScenarioError(f"{where}: sequential ids need iterations (distinct ids)")
+            if "max" in ids:
+                _integer(ids["max"], f"{where}: ids.max")
+                _integer(step["iterations"], f"{where}: iterations")
+                last = start + step["iterations"] - 1
+                if ids["max"] < last:
+                    raise ScenarioError(f"{where}: ids.max {ids['max']} is below the last id "
+                                        f"the step uses ({last})")
 
 
 def _validate_step(step: Any, where: str, warmup: bool) -> None:

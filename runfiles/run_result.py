@@ -78,6 +78,28 @@ class RunResult:
             self.latencies_ns.append(done - origin)
 
 
+def combined(results: Iterable[RunResult]) -> RunResult:
+    """One RunResult of runs that form one measured phase (the blocks of ``client run
+    --min-measure-s``): the same figures as ``result_from_rows`` over all their rows."""
+    results = list(results)
+    out = RunResult(model=results[0].model if results else "closed")
+    for r in results:
+        out.requests += r.requests
+        for err, n in r.error_classes.items():
+            out.error_classes[err] = out.error_classes.get(err, 0) + n
+        out.latencies_ns.extend(r.latencies_ns)
+        out.censored += r.censored
+        out.done_ns.extend(r.done_ns)
+        out.lateness_ns.extend(r.lateness_ns)
+        out.first_origin_ns = min(out.first_origin_ns, r.first_origin_ns)
+        out.first_done_ns = min(out.first_done_ns, r.first_done_ns)
+        out.last_done_ns = max(out.last_done_ns, r.last_done_ns)
+        out.first_sent_ns = min(out.first_sent_ns, r.first_sent_ns)
+        out.last_sent_ns = max(out.last_sent_ns, r.last_sent_ns)
+        out.sent += r.sent
+    return out
+
+
 def result_from_rows(rows: Iterable[Row], model: str | None = None) -> RunResult:
     """Rebuild a RunResult from CSV rows (without ``model``: open loop if scheduled_ns is set)."""
     rows = list(rows)

@@ -39,7 +39,12 @@ SCHEMA: dict[str, tuple[type, ...]] = {
     "ended_ns": (int, type(None)), "latency_ms": (dict, type(None)),
     "latency_censored": (int,), "latency_samples": (int,),
     "client_cpu_pct": _OPT_NUMBER, "warnings": (list,), "status": (str,),
+    # The warm-up and the floor of the measured phase (client run --warmup / --min-measure-s).
+    # Absent in summaries written before them: the scenario's own warm-up, no floor.
+    "warmup_mode": _OPT_STR, "min_measure_s": _OPT_NUMBER, "measure_blocks": (int, type(None)),
+    "measured_s": _OPT_NUMBER, "min_measure_note": _OPT_STR,
 }
+WARMUP_MODES: tuple[str, ...] = ("measured", "scenario", "none")
 REQUIRED: tuple[str, ...] = ("schema_version", "scenario", "requests", "errors", "status",
                              "warnings")
 
@@ -64,8 +69,12 @@ def summary_problems(data: object) -> list[str]:
             out.append(f"key '{key}' must be {_names(types)}, got {data[key]!r:.40}")
     if _is(data.get("status"), (str,)) and data["status"] not in STATUSES:
         out.append(f"key 'status' must be one of {', '.join(STATUSES)}, got {data['status']!r:.40}")
-    for key in ("requests", "errors", "latency_censored", "latency_samples"):
-        if _is(data.get(key), (int,)) and data[key] < 0:
+    if _is(data.get("warmup_mode"), (str,)) and data["warmup_mode"] not in WARMUP_MODES:
+        out.append(f"key 'warmup_mode' must be one of {', '.join(WARMUP_MODES)}, got "
+                   f"{data['warmup_mode']!r:.40}")
+    for key in ("requests", "errors", "latency_censored", "latency_samples", "measure_blocks",
+                "min_measure_s", "measured_s"):
+        if _is(data.get(key), _NUMBER) and data[key] < 0:
             out.append(f"key '{key}' must be >= 0, got {data[key]}")
     return out
 

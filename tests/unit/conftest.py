@@ -11,6 +11,10 @@ competes with the client under test for the GIL. Routes:
   /slow?ms=M              head, then the body M ms later        /items/ID  200 {"id": ID}
   /stall?after=N&ms=M     the N-th request to /stall freezes every answer of the server for M ms
   /_count                 requests seen per path (JSON)         /_reset    zero the counts
+  /_count?by=method       requests seen per "METHOD path"
+
+/items/ID remembers deletes as a database would: once DELETE /items/ID answered 204, every
+request to /items/ID (a second DELETE, a GET, a PUT) gets 404 until /_reset.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ REPO = Path(__file__).resolve().parents[2]
 # ---- the server (runs in a subprocess) --------------------------------------------------------
 class _State:
     counts: ClassVar[Counter[str]] = Counter()
+    method_counts: ClassVar[Counter[str]] = Counter()
+    deleted: ClassVar[set[str]] = set()
     stall_until = 0.0
     stall_hits = 0
 
@@ -62,17 +68,21 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
             url = urlsplit(target)
             path, q = url.path, parse_qs(url.query)
             if path == "/_count":
-                writer.write(_response(200, json.dumps(_State.counts).encode()))
+                counts = _State.method_counts if q.get("by") == ["method"] else _State.counts
+                writer.write(_response(200, json.dumps(counts).encode()))
                 await writer.drain()
                 continue
             if path == "/_reset":
                 _State.counts.clear()
+                _State.method_counts.clear()
+                _State.deleted.clear()
                 _State.stall_hits = 0
                 _State.stall_until = 0.0
                 writer.write(_response(200, b"{}"))
                 await writer.drain()
                 continue
             _State.counts[path] += 1
+            _State.method_counts[f"{method} {path}"] += 1
             if path == "/stall":
                 _State.stall_hits += 1
                 if _State.stall_hits == int(q.get("after", ["1"])[0]):
@@ -115,6 +125,10 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
             elif path.startswith("/items/"):
                 item = path.rstrip("/").rsplit("/", 1)[1]
                 status = 201 if method == "POST" else 204 if method == "DELETE" else 200
+                if path in _State.deleted:
+                    status = 404
+                elif method == "DELETE":
+                    _State.deleted.add(path)
                 out = body or json.dumps({"id": item}).encode()
                 writer.write(_response(status, b"" if status == 204 else out))
             else:
@@ -143,10 +157,12 @@ class ClientTestServer:
         self.port = int(self.proc.stdout.readline())
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, by_method: bool = False) -> dict[str, int]:
+        """Requests seen per path, or per "METHOD path" with ``by_method``."""
         import requests
 
-        return requests.get(self.url + "/_count", timeout=5).json()
+        query = "?by=method" if by_method else ""
+        return requests.get(self.url + "/_count" + query, timeout=5).json()
 
     def reset(self) -> None:
         import requests

@@ -57,6 +57,22 @@ def test_client_bad_input_gets_one_line_and_a_non_zero_exit(args, says):
     _assert_refused(_run("client", *args), says)
 
 
+RUN = ("run", "--scenario", "smoke_get", "--base-url", "http://127.0.0.1:9")
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    ((*RUN, "--out", "/nonexistent/c", "--min-measure-s", "-1"), "must be >= 0: '-1'"),
+    ((*RUN, "--out", "/nonexistent/c", "--min-measure-s", "soon"), "not a number: 'soon'"),
+    ((*RUN, "--out", "/nonexistent/c", "--min-measure-s", "inf"), "must be >= 0: 'inf'"),
+    ((*RUN, "--out", "/nonexistent/c", "--warmup", "bogus"), "invalid choice: 'bogus'"),
+])
+def test_client_run_bad_warmup_or_floor_is_a_usage_error(args, says):
+    proc = _run("client", *args)
+    _assert_refused(proc, says)
+    assert proc.returncode == 2
+    assert not Path("/nonexistent/c").exists()
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (("cell-state", "--dir", "/etc/passwd"), "no such cell folder"),
     (("cell-commit", "--dir", "/nonexistent"), "no such cell folder"),

@@ -57,6 +57,11 @@ def test_only_the_summary_json_module_builds_a_summary():
     ({"achieved_rps": "fast"}, "key 'achieved_rps' must be a number or null"),
     ({"errors": -1}, "key 'errors' must be >= 0"),
     ({"schema_version": 99}, "schema_version 99 is newer"),
+    ({"warmup_mode": "hot"}, "key 'warmup_mode' must be one of measured, scenario, none"),
+    ({"measure_blocks": 1.5}, "key 'measure_blocks' must be an integer or null"),
+    ({"measured_s": -0.5}, "key 'measured_s' must be >= 0"),
+    ({"min_measure_s": "30"}, "key 'min_measure_s' must be a number or null"),
+    ({"min_measure_note": 3}, "key 'min_measure_note' must be a string or null"),
 ])
 def test_summary_problems_name_the_key(change, message):
     good = build_summary({"scenario": "s"}, {}, {"requests": 1, "errors": 0, "status": "ok",
@@ -64,6 +69,19 @@ def test_summary_problems_name_the_key(change, message):
     assert summary_problems(good) == []
     problems = summary_problems({**good, **change})
     assert any(p.startswith(message) for p in problems), problems
+
+
+def test_warmup_and_floor_keys_are_optional_and_typed():
+    # Summaries written before `run --warmup` / `--min-measure-s` have none of the keys: still
+    # valid (the scenario's warm-up, no floor).
+    old = build_summary({"scenario": "s"}, {}, {"requests": 1, "errors": 0, "status": "ok",
+                                                 "warnings": []}, {})
+    assert "warmup_mode" not in old and summary_problems(old) == []
+    new = {**old, "warmup_mode": "measured", "min_measure_s": 30, "measure_blocks": 4,
+           "measured_s": 31.2, "min_measure_note": None}
+    assert summary_problems(new) == []
+    capacity = {**new, "measure_blocks": None, "measured_s": None, "min_measure_note": "n/a"}
+    assert summary_problems(capacity) == []
 
 
 def test_summary_problems_of_something_else():
