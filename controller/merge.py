@@ -155,11 +155,18 @@ def merge_cells(folders: list[Path], out: Path) -> dict[str, Any]:
         "warmup": step.get("warmup", first.get("warmup")),
         "client_host": ", ".join(str(s.get("client_host")) for s in summaries),
         "client_hosts": [s.get("client_host") for s in summaries],
+        # the floor: the shares ran side by side, each its own blocks
+        "measured_s": _max_or_none([s.get("measured_s") for s in summaries]),
+        "measure_blocks": (sum(s["measure_blocks"] for s in summaries)
+                           if all(isinstance(s.get("measure_blocks"), int) for s in summaries)
+                           else first.get("measure_blocks")),
         "shares": [{"share": str(sh), "folder": str(f), "client_host": s.get("client_host"),
                     "rate": s.get("rate"), "concurrency": s.get("concurrency"),
                     "iterations": s.get("iterations"), "requests": s.get("requests"),
                     "errors": s.get("errors"), "client_cpu_pct": s.get("client_cpu_pct"),
                     "status": s.get("status"), "idle": bool(s.get("share_idle")),
+                    "measure_blocks": s.get("measure_blocks"),
+                    "measured_s": s.get("measured_s"),
                     "seed": s.get("seed"),
                     "start_at_ns": s.get("start_at_ns"),
                     "measure_start_at_ns": s.get("measure_start_at_ns")}
