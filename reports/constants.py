@@ -24,6 +24,14 @@ ALPHA = 0.05
 MIN_REPS = 3
 VERDICTS: tuple[str, ...] = ("b_faster", "b_slower", "not_significant", "insufficient_reps")
 
+# The run's design (run.json plan.design, absent = shuffled): "rounds" runs every cell of rep r
+# in round r, so repetitions of different variants are paired by round.
+DESIGNS: tuple[str, ...] = ("rounds", "shuffled")
+DEFAULT_DESIGN = "shuffled"
+# The A/A control of variant X (run.json plan.control = X): the same unit measured again under
+# the name X~aa, one cell per round and scenario.
+AA_SUFFIX = "~aa"
+
 # Validity thresholds.
 # A client clock further than this from the server's (beyond the measurement's own bound)
 # misaligns server and client timelines, and the start of shares on several client hosts.
