@@ -172,7 +172,7 @@ CONTROL_NOTE = (
     "smallest ratio the run could tell from 1 in that scenario with 80% power at α, "
     "exp((z₁₋α/₂ + z₀.₈) · s / √n), with s the spread of the control pair's own per-round log "
     "ratio (the scenario's paired noise; without rounds, of the unpaired log difference) and n "
-    "its pairs. The control is in no ranking, comparison or claim (report/control.csv).")
+    "its pairs. The control is in no ranking, comparison or claim.")
 
 
 def efficiency_db_note(database: Database) -> str:
