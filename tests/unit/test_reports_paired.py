@@ -14,6 +14,7 @@ import pytest
 from reports.analysis import instability, pairs, reproduction, verdicts
 from reports.analysis.analyse import Analysis, analyse
 from reports.analysis.reproduction import Claim
+from reports.analysis.run_comparison import compare_runs
 from reports.cli import main
 from reports.constants import BLOCKED, COMPARISON_COLUMNS, COMPARISON_EXTRA_COLUMNS
 from reports.loading.plan import run_plan
@@ -281,6 +282,9 @@ def test_the_control_is_never_a_contestant(tmp_path: Path):
     assert AA in (report / "control.csv").read_text()
     assert "## A/A control" in (report / "tables.md").read_text()
     assert 'id="control"' in (report / "index.html").read_text()
+    # Nor in a run-to-run comparison.
+    compared = compare_runs(load_run(result.run.path), load_run(result.run.path))
+    assert AA not in set(compared.table["variant"]) and len(compared.table) == 3 * 2
 
 
 def test_a_planned_control_without_cells_is_an_error(tmp_path: Path):
