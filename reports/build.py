@@ -19,8 +19,9 @@ from reports.rendering.sections import Figure
 def build(run_dir: Path, *, figures: bool = True, html: bool = True,
           thresholds: Sequence[Threshold] = (),
           paper2_failures: str = "blank") -> tuple[Analysis, Path]:
-    """Write report/summary.csv, comparisons.csv, reproduction.csv, run-summary.json,
-    capacity.csv and capacity_steps.csv (with capacity cells), paper2/**.csv (failed requests
+    """Write report/summary.csv, comparisons.csv, reproduction.csv, instability.csv,
+    control.csv (with an A/A control), run-summary.json, capacity.csv and capacity_steps.csv
+    (with capacity cells), paper2/**.csv (failed requests
     blank, or 0 with ``paper2_failures="zero"``), tables.md, figures/*.png and index.html."""
     result = analyse(load_run(run_dir))
     out = Path(run_dir) / "report"
@@ -33,6 +34,8 @@ def build(run_dir: Path, *, figures: bool = True, html: bool = True,
     csv_files.write_summary_csv(result.summary, out / "summary.csv", database)
     csv_files.write_comparisons_csv(result.comparisons, out / "comparisons.csv", database)
     csv_files.write_reproduction_csv(result.reproduction, out / "reproduction.csv", database)
+    csv_files.write_control_csv(result.control, out, database)
+    csv_files.write_instability_csv(result.instability, out / "instability.csv", database)
     csv_files.write_capacity_csvs(result.capacity.reps, result.capacity.steps, out, database)
     paper2_export.write_paper2(result.paper2_cells, out / "paper2", paper2_failures,
                         database=database.kind)

@@ -22,13 +22,41 @@ RNG_SEED = 20_250_522  # sampling of box-plot fliers (deterministic figures)
 ALPHA = 0.05
 # Fewer repetitions than this on either side of a comparison: no significance claim at all.
 MIN_REPS = 3
-VERDICTS: tuple[str, ...] = ("b_faster", "b_slower", "not_significant", "insufficient_reps")
+# A scenario whose A/A control differed (reports/analysis/control.py): every comparison of it keeps
+# its numbers but this verdict, and no claim on it is decided.
+BLOCKED = "blocked_aa_control"
+VERDICTS: tuple[str, ...] = ("b_faster", "b_slower", "not_significant", "insufficient_reps",
+                             BLOCKED)
+# The test of a comparison: Welch's t on repetition values (runs without rounds), or the paired t
+# on per-round log ratios (run.json plan.design "rounds": repetitions are rounds).
+WELCH = "welch"
+PAIRED_T = "paired_t"
+TESTS: tuple[str, ...] = (WELCH, PAIRED_T)
+# Power at which the A/A control's smallest detectable ratio is given.
+POWER = 0.8
+
+# The run's design (run.json plan.design, absent = shuffled): "rounds" runs every cell of rep r
+# in round r, so repetitions of different variants are paired by round.
+DESIGNS: tuple[str, ...] = ("rounds", "shuffled")
+DEFAULT_DESIGN = "shuffled"
+# The A/A control of variant X (run.json plan.control = X): the same unit measured again under
+# the name X~aa, one cell per round and scenario.
+AA_SUFFIX = "~aa"
 
 # Validity thresholds.
 # A client clock further than this from the server's (beyond the measurement's own bound)
 # misaligns server and client timelines, and the start of shares on several client hosts.
 CLOCK_OFFSET_WARN_MS = 2.0
 HIGH_CV = 0.10  # coefficient of variation of repetition means above which we warn
+# Instability (reports/analysis/instability.py): a monotone trend of a variant x scenario's
+# repetition means over the rounds (Kendall's tau, exact two-sided p below TREND_P); a round that
+# is an outlier for every variant of a scenario (each variant's modified z-score of that round's
+# log mean beyond OUTLIER_ROUND_Z, all on the same side; Iglewicz & Hoaglin 1993), looked for
+# only in scenarios with at least OUTLIER_ROUND_MIN_ROUNDS rounds and 2 variants.
+TREND_P = 0.01
+OUTLIER_ROUND_Z = 3.5
+OUTLIER_ROUND_MIN_ROUNDS = 5
+INSTABILITY_KINDS: tuple[str, ...] = ("high_cv", "trend", "outlier_round")
 
 # Plotting budgets: never draw more than this many points per series.
 MAX_LINE_POINTS = 1_500
@@ -140,7 +168,19 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "scenario", "variant_a", "variant_b", "ratio", "ci95_low", "ci95_high", "p_adjusted",
     "verdict", "reps_a", "reps_b",
 )
-COMPARISON_EXTRA_COLUMNS: tuple[str, ...] = ("mean_a_ms", "mean_b_ms", "t", "dof", "p")
+# test: welch | paired_t; pairs: the rounds paired (blank for Welch); holm_family and holm_m: the
+# family p_adjusted is corrected over ("scenario": every tested pair of the scenario) and its size.
+COMPARISON_EXTRA_COLUMNS: tuple[str, ...] = ("mean_a_ms", "mean_b_ms", "t", "dof", "p", "test",
+                                             "pairs", "holm_family", "holm_m")
+# report/control.csv: the A/A control of each scenario (X~aa against X).
+CONTROL_COLUMNS: tuple[str, ...] = (
+    "scenario", "variant", "control", "test", "pairs", "reps_a", "reps_b", "ratio", "ci95_low",
+    "ci95_high", "p", "differed", "sd_log", "detectable_ratio", "noise", "status",
+)
+# report/instability.csv: one row per instability finding.
+INSTABILITY_COLUMNS: tuple[str, ...] = (
+    "kind", "variant", "scenario", "rep", "count", "statistic", "threshold", "cells", "message",
+)
 
 # -- reproduction of the papers' claims (reports/analysis/reproduction.py, reports/claims.json) ----
 PAPERS: dict[int, str] = {
@@ -161,6 +201,7 @@ REPRODUCTION_COLUMNS: tuple[str, ...] = (
 )
 REPRODUCTION_EXTRA_COLUMNS: tuple[str, ...] = (
     "id", "kind", "metric", "variants", "paper_figure", "reps", "scenario_in_run", "note",
+    "test", "p_adjusted", "holm_m",
 )
 
 # Warm-up effect (reports/analysis/warmup.py): the first max(WARMUP_HEAD_MIN, WARMUP_HEAD_FRACTION x

@@ -10,6 +10,11 @@ Capacity cells (``reports.analysis.capacity``: a search over many loads in one c
 apart: every other step sees the run without them, so they never enter the summary, comparisons,
 verdicts, paper views or claims as if they were a cell at one fixed load; the counts of cells,
 scenarios and requests include them.
+
+The A/A control's cells (variant ``X~aa``, ``reports.analysis.control``) are likewise taken out
+of every table, ranking, figure and claim: they enter only the control's own table
+(report/control.csv) and its findings; the counts of repetitions and requests include them.
+When the run's repetitions are rounds (run.json plan.design), every comparison pairs by round.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from reports.analysis import (
+    control,
     figure_series,
+    instability,
     pairs,
     papers,
     repetitions,
@@ -37,10 +44,12 @@ from reports.analysis.capacity.analyse import (
     split_capacity,
 )
 from reports.analysis.database_findings import database_findings
-from reports.analysis.findings import validity_table
+from reports.analysis.findings import COLUMNS as FINDING_COLUMNS
+from reports.analysis.findings import finding, validity_table
 from reports.analysis.ordering import order_scenarios, order_variants
 from reports.constants import DB_SUMMARY_COLUMNS, PAPER2_LOADS
 from reports.loading.database import Database
+from reports.loading.plan import RunPlan, is_control, run_plan
 from reports.loading.provenance import Provenance, provenance
 from reports.loading.run_folder import Run
 
@@ -117,13 +126,16 @@ class Analysis:
     reproduction: pd.DataFrame  # report/reproduction.csv: the papers' claims tested
     warmup: pd.DataFrame  # per repetition: first requests against the rest (analysis.warmup)
     capacity: Capacity  # capacity cells: curves, maximum rate, cost (analysis.capacity)
+    plan: RunPlan  # the run's design: rounds or shuffled, its A/A control
+    control: pd.DataFrame  # report/control.csv: the A/A control per scenario (analysis.control)
+    instability: pd.DataFrame  # report/instability.csv (analysis.instability)
 
 
 def _counts(variants: list[str], scenarios: list[str], reps: pd.DataFrame,
             table: pd.DataFrame, findings: pd.DataFrame, capacity: Capacity,
-            capacity_cells: int) -> Counts:
+            extra_cells: int) -> Counts:
     return Counts(variants=len(variants), scenarios=len(scenarios) + len(capacity.scenarios),
-                  reps=len(reps) + capacity_cells,
+                  reps=len(reps) + extra_cells,
                   errors=int((findings["severity"] == "error").sum()),
                   warnings=int((findings["severity"] == "warning").sum()),
                   requests=(int(table["requests"].sum()) if len(table) else 0)
@@ -131,26 +143,43 @@ def _counts(variants: list[str], scenarios: list[str], reps: pd.DataFrame,
                   failed=(int(table["errors"].sum()) if len(table) else 0) + capacity.errors)
 
 
+def _frame(items: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(items, columns=FINDING_COLUMNS).astype({"rep": "int64"})
+
+
 def analyse(run: Run) -> Analysis:
-    variants = order_variants(run.cells)  # capacity-only variants too: every figure's styles
     whole = run
     run, capacity_cells = split_capacity(whole)
+    capacity_cells = control.split_control(capacity_cells)[0]
+    # capacity-only variants too (every figure's styles), never the A/A control
+    variants = order_variants(control.split_control(whole.cells)[0])
     capacity = analyse_capacity(capacity_cells, whole.monitors, variants, whole.meta) \
         if len(capacity_cells) else empty_capacity()
-    cells = run.cells
+    plan = run_plan(run.meta, run.cells.get("design", ()))
+    cells = control.split_control(run.cells)[0]
     scenarios = order_scenarios(cells["scenario"]) if len(cells) else []
-    reps = repetitions.rep_stats(cells, run.requests, run.monitors)
+    every_rep = repetitions.rep_stats(run.cells, run.requests, run.monitors)
+    aa_rows = every_rep["variant"].map(is_control).astype(bool)
+    reps, control_reps = every_rep[~aa_rows], every_rep[aa_rows]
     latencies = summary_table.latency_samples(run.requests, cells)
     table = summary_table.summary_table(reps, latencies, cells)
     warm = warmup.warmup_table(run.requests, reps)
     prov = provenance(run.meta)
-    findings = validity_table(run.meta, run.problems, cells, reps, table)
-    for extra in (warmup.warmup_findings(warm), capacity.findings,
-                  database_findings(prov.database, whole.cells, run.meta)):
+    # The control's own repetitions keep their findings (a failed control cell is said).
+    findings = validity_table(run.meta, run.problems, cells, every_rep, table)
+    aa = control.control_table(every_rep, table, rounds=plan.paired)
+    blocked = control.blocked_scenarios(aa)
+    unstable = instability.instability_table(reps, rounds=plan.paired)
+    extras = [warmup.warmup_findings(warm), capacity.findings,
+              database_findings(prov.database, whole.cells, run.meta),
+              _frame(control.control_findings(aa, plan.control, set(control_reps["variant"]))),
+              _frame(instability.instability_findings(unstable)),
+              _frame([finding("warning", "", "", 0, "run", p) for p in plan.problems])]
+    for extra in extras:
         findings = warmup.with_findings(findings, extra)
     table["warnings"] = summary_table.warning_counts(table, findings)
     paper2 = papers.paper2_tables(latencies, table)
-    comparisons = pairs.comparisons(reps, table, cells)
+    comparisons = pairs.comparisons(reps, table, cells, rounds=plan.paired, blocked=blocked)
     claims = reproduction.load_claims()
     outliers = reproduction.rep_outliers(run.requests, reps,
                                          reproduction.outlier_scenarios(claims))
@@ -158,7 +187,7 @@ def analyse(run: Run) -> Analysis:
     return Analysis(
         run=whole, variants=variants, scenarios=scenarios, reps=reps, summary=table,
         validity=findings, counts=_counts(variants, scenarios, reps, table, findings, capacity,
-                                          len(capacity_cells)),
+                                          len(capacity_cells) + len(control_reps)),
         paper1=papers.paper1_table(reps, cells), paper2=paper2,
         paper2_cells=papers.paper2_cells(run.requests, cells), comparisons=comparisons,
         headlines=pairs.headlines(table, comparisons),
@@ -169,5 +198,6 @@ def analyse(run: Run) -> Analysis:
         timelines=Lazy(scenarios,
                        lambda s: figure_series.timelines(run.requests, run.monitors, cells, s)),
         boxes=Lazy(paper2_scenarios, lambda s: figure_series.boxes(latencies, variants, s)),
-        reproduction=reproduction.evaluate(claims, reps, table, comparisons, outliers),
-        warmup=warm, capacity=capacity)
+        reproduction=reproduction.evaluate(claims, reps, table, outliers, rounds=plan.paired,
+                                           blocked=blocked),
+        warmup=warm, capacity=capacity, plan=plan, control=aa, instability=unstable)

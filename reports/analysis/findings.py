@@ -3,17 +3,18 @@
 Columns: ``severity`` (error | warning | info), ``variant``, ``scenario``, ``rep`` (0 = all),
 ``source`` (client | report | run), ``message``. Warnings are never silently dropped: the client's
 own warnings (summary.json) are passed through verbatim, and the report adds what it can see.
+Instability (high CV, trends, outlier rounds: reports/analysis/instability.py) and the A/A
+control (reports/analysis/control.py) add their own findings to this table.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from reports.analysis.ordering import KEYS, order_scenarios, order_variants
-from reports.constants import CLOCK_OFFSET_WARN_MS, HIGH_CV, MIN_REPS
+from reports.constants import CLOCK_OFFSET_WARN_MS, MIN_REPS
 from runfiles.validity import MAX_ERROR_RATE
 
 COLUMNS = ["severity", "variant", "scenario", "rep", "source", "message"]
@@ -141,10 +142,6 @@ def validity_table(meta: dict[str, Any], run_problems: list[str], cells: pd.Data
             items.append(_item("warning", row.variant, row.scenario, 0, "report",
                                f"{row.censored} timed-out request(s) in the latency statistics "
                                "at their timeout: mean and percentiles are lower bounds (≥)"))
-        if np.isfinite(row.rep_mean_cv) and row.rep_mean_cv > HIGH_CV:
-            items.append(_item("warning", row.variant, row.scenario, 0, "report",
-                               f"high variance between repetitions (CV of means "
-                               f"{row.rep_mean_cv:.0%})"))
     table = pd.DataFrame(items, columns=COLUMNS)
     table["rep"] = table["rep"].astype("int64")
     return table.sort_values(["severity", "variant", "scenario", "rep"],

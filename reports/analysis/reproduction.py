@@ -14,23 +14,29 @@ Rules (also the report's section note):
   value per repetition that did not fail: its goodput (``rps``), its mean latency (``latency``)
   or the share of its latency samples outside [Q1 − 1.5·IQR, Q3 + 1.5·IQR] (``outliers``, the
   paper-2 rule applied to one repetition, as the paper counted its one run).
-* Orderings use the report's pairwise test (reports/analysis/verdicts.py): Welch's t-test on
-  repetition values, Holm-corrected within the scenario over every pair of variants that did not
-  fail, at α = 0.05. For latency these are exactly the rows of comparisons.csv; goodput and outliers
-  are tested the same way on their own values.
+* Orderings use the report's pairwise test (reports/analysis/verdicts.py ``compare``), at
+  α = 0.05: Welch's t-test on repetition values, or, when the run's repetitions are rounds
+  (run.json plan.design), the paired t-test on per-round log ratios. The tests of one claim in
+  one scenario (its variant against each of its rivals) are Holm-corrected **over that claim's
+  own rivals only**: the question the claim asks, never every pair the run happens to hold, so
+  adding unrelated variants to a run changes no claim's adjusted p-value.
   - "A best among S" (``best``, and ``better`` for one or a few named rivals) is **reproduced**
     only when A is significantly better than every other member of S; **contradicted** when
     some member is significantly better than A; else **inconclusive** (a comparison not
     significant, or one that cannot be made).
   - "A worst among S" (``worst``) is the mirror image.
-  - The interval reported with an ordering is Fieller's 95% interval of A against its closest
+  - ``p_adjusted`` is the largest Holm-adjusted p-value of the claim's rivals (the one that
+    decides "ahead of every rival"), ``holm_m`` how many rivals were tested.
+  - The interval reported with an ordering is the 95% interval of A against its closest
     rival, unadjusted: it may exclude 1 while the Holm-adjusted test does not reject.
 * A ratio claim "metric(N) / metric(D) ≈ r" carries the paper's ratio r and a band of values that
   agree with the claim (the claim's own words set its width: "about" ±20%, "over N times" at
   least N, "exceeded X%" at least 1 + X/100, "very similar" ±10%, ...; see claims.json
   ``band_rules``), one verdict per scenario. A two-sided band around 1 is an equivalence claim
   ("negligible", "very similar", "matching"); a band open above is a floor ("over", "exceeded").
-  With Fieller's 95% interval of mean(N)/mean(D) over repetitions, the claim is **reproduced**
+  With the 95% interval of the ratio N/D over repetitions (Fieller's of mean(N)/mean(D), or in a
+  rounds design the paired interval of the geometric mean of per-round ratios), the claim is
+  **reproduced**
   when the whole interval lies inside the band (the data rule out every ratio the claim does
   not allow: an equivalence test), **contradicted** when the interval and the band do not meet
   (the data rule out every ratio the claim allows), else **inconclusive** (the interval
@@ -40,13 +46,14 @@ Rules (also the report's section note):
   own tables the other) is still tested; its text in the report says so, and so does its note.
 * Always **inconclusive** when the statistics cannot decide: the scenario or a variant missing
   from the run, a failed variant x scenario (never ranked), fewer than 3 repetitions that did
-  not fail on a side (``insufficient_reps``), an unbounded ratio interval.
+  not fail on a side (``insufficient_reps``) or 3 rounds paired, an unbounded ratio interval, or
+  a scenario whose A/A control differed (reports/analysis/control.py: every verdict of it is
+  blocked).
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -61,6 +68,7 @@ from reports.analysis import verdicts
 from reports.analysis.repetitions import ranked
 from reports.constants import (
     MIN_REPS,
+    PAIRED_T,
     PAPERS,
     QUANTILE_METHOD,
     REPRODUCTION_COLUMNS,
@@ -228,49 +236,34 @@ def rep_values(reps: pd.DataFrame, outliers: pd.DataFrame, metric: str) -> pd.Da
     return good
 
 
-def metric_comparisons(values: pd.DataFrame, summary: pd.DataFrame,
-                       higher_is_better: bool) -> pd.DataFrame:
-    """Every pair of variants within a scenario, both not failed, on their repetition values:
-    the same test and family as comparisons.csv (``b_faster`` means B is better)."""
-    failed = set(map(tuple, summary.loc[summary["status"] == "failed",
-                                        ["variant", "scenario"]].to_numpy())) \
-        if len(summary) else set()
-    rows: list[dict[str, Any]] = []
-    for scenario, sub in values.groupby("scenario", sort=False):
-        names = [v for v in dict.fromkeys(sub["variant"]) if (v, scenario) not in failed]
-        family = []
-        for a, b in itertools.combinations(names, 2):
-            r = verdicts.pair(sub.loc[sub["variant"] == a, "value"].to_numpy(),
-                              sub.loc[sub["variant"] == b, "value"].to_numpy())
-            family.append({"scenario": scenario, "variant_a": a, "variant_b": b, **r})
-        verdicts.decide(family, lower_is_better=not higher_is_better)
-        rows.extend(family)
-    return pd.DataFrame(rows, columns=["scenario", "variant_a", "variant_b", "ratio",
-                                       "ci95_low", "ci95_high", "p_adjusted", "verdict",
-                                       "reps_a", "reps_b"])
-
-
 # -- evaluation ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class _Context:
     summary: pd.DataFrame  # indexed by (variant, scenario)
-    values: dict[str, dict[tuple[str, str], np.ndarray]]  # metric -> (scenario, variant) -> reps
-    tests: dict[str, dict[tuple[str, str, str], dict[str, Any]]]  # metric -> (s, a, b) -> row
+    values: dict[str, dict[tuple[str, str], dict[int, float]]]  # metric -> (s, v) -> rep -> value
+    rounds: bool  # repetitions are rounds: compare paired by round
+    blocked: Mapping[str, str]  # scenario -> why its verdicts are blocked (A/A control)
 
 
-def _by_cell(values: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
-    return {(str(s), str(v)): g["value"].to_numpy(dtype="float64")
+def _by_cell(values: pd.DataFrame) -> dict[tuple[str, str], dict[int, float]]:
+    return {(str(s), str(v)): dict(zip(g["rep"].astype(int), g["value"].to_numpy(dtype="float64"),
+                                       strict=True))
             for (s, v), g in values.groupby(["scenario", "variant"], sort=False)}
 
 
-def _by_pair(tests: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, Any]]:
-    return {(str(r["scenario"]), str(r["variant_a"]), str(r["variant_b"])): r
-            for r in tests.to_dict("records")}
+def _by_rep(ctx: _Context, metric: str, scenario: str, variant: str) -> dict[int, float]:
+    return ctx.values[metric].get((scenario, variant), {})
 
 
 def _values(ctx: _Context, metric: str, scenario: str, variant: str) -> np.ndarray:
-    return ctx.values[metric].get((scenario, variant), np.empty(0))
+    return np.array(list(_by_rep(ctx, metric, scenario, variant).values()), dtype="float64")
+
+
+def _compare(ctx: _Context, metric: str, scenario: str, a: str, b: str) -> dict[str, Any]:
+    """B against A on the claim metric, by the run's test (paired by round or Welch)."""
+    return verdicts.compare(_by_rep(ctx, metric, scenario, a), _by_rep(ctx, metric, scenario, b),
+                            rounds=ctx.rounds)
 
 
 def _unavailable(ctx: _Context, metric: str, scenario: str, variant: str) -> str:
@@ -284,20 +277,6 @@ def _unavailable(ctx: _Context, metric: str, scenario: str, variant: str) -> str
     if n < MIN_REPS:
         return f"{variant}: {n} repetition(s), {MIN_REPS} needed (insufficient_reps)"
     return ""
-
-
-def _winner(ctx: _Context, metric: str, scenario: str, a: str, b: str) -> tuple[str, float]:
-    """"a" or "b" (significantly better), "ns" (not significant) or "none" (no test), and the
-    Holm-adjusted p-value."""
-    t = ctx.tests[metric]
-    row = t.get((scenario, a, b)) or t.get((scenario, b, a))
-    if row is None:
-        return "none", NAN
-    p = float(row["p_adjusted"])
-    if row["verdict"] not in ("b_faster", "b_slower"):
-        return ("ns" if row["verdict"] == "not_significant" else "none"), p
-    winner = row["variant_b"] if row["verdict"] == "b_faster" else row["variant_a"]
-    return ("a" if winner == a else "b"), p
 
 
 def _fmt(metric: str, value: float) -> str:
@@ -315,7 +294,7 @@ def _row(claim: Claim, scenario: str, **fields: Any) -> dict[str, Any]:
             "id": claim.id, "kind": claim.kind, "metric": claim.metric,
             "variants": "; ".join(claim.variants), "paper_figure": claim.figure,
             "ci95_low": NAN, "ci95_high": NAN, "reps": 0, "scenario_in_run": True,
-            "observed": "", **fields}
+            "observed": "", "test": "", "p_adjusted": NAN, "holm_m": NAN, **fields}
 
 
 def _expected(claim: Claim) -> str:
@@ -351,54 +330,72 @@ def _ordering(ctx: _Context, claim: Claim, scenario: str) -> dict[str, Any]:
         # The closest rival: the best of the others for "best"/"better", the worst for "worst".
         pick = max if (claim.kind != "worst") == higher else min
         rival = pick(means, key=lambda b: means[b])
-        r = verdicts.pair(_values(ctx, metric, scenario, rival), mine)
-        fields.update(ci95_low=r["ci95_low"], ci95_high=r["ci95_high"],
+        r = _compare(ctx, metric, scenario, rival, a)
+        fields.update(ci95_low=r["ci95_low"], ci95_high=r["ci95_high"], test=r["test"],
                       observed=f"{a} {_fmt(metric, _mean(mine))}; closest rival {rival} "
                                f"{_fmt(metric, means[rival])} (ratio {r['ratio']:.3g})")
     why = _unavailable(ctx, metric, scenario, a)
     if why:
         return {**fields, "verdict": "inconclusive", "note": why}
-    wins: list[float] = []
-    losses: list[str] = []
+    if scenario in ctx.blocked:
+        return {**fields, "verdict": "inconclusive", "note": f"blocked: {ctx.blocked[scenario]}"}
+    # The claim's own family: its variant (as B) against each rival that can be tested, Holm over
+    # these tests only.
+    tests: dict[str, dict[str, Any]] = {}
     open_: list[str] = []
     for b in claim.others:
         missing = _unavailable(ctx, metric, scenario, b)
         if missing:
             open_.append(missing)
-            continue
-        who, p = _winner(ctx, metric, scenario, a, b)
-        if who in ("a", "b"):
-            if (who == "a") == (claim.kind != "worst"):
+        else:
+            tests[b] = _compare(ctx, metric, scenario, b, a)
+    verdicts.decide(list(tests.values()), lower_is_better=not higher)
+    wins: list[float] = []
+    losses: list[str] = []
+    for b, t in tests.items():
+        p = t["p_adjusted"]
+        if t["verdict"] in ("b_faster", "b_slower"):
+            if (t["verdict"] == "b_faster") == (claim.kind != "worst"):
                 wins.append(p)
             else:
                 losses.append(f"{b} (p {p:.2g})")
+        elif t["verdict"] == "insufficient_reps":
+            open_.append(f"no test against {b}: fewer than {MIN_REPS} "
+                         + ("rounds paired" if ctx.rounds else "repetitions a side"))
         else:
             open_.append(f"not significant against {b}"
                          + (f" (p {p:.2g})" if np.isfinite(p) else ""))
+    tested = [t["p_adjusted"] for t in tests.values() if np.isfinite(t["p_adjusted"])]
+    if tested:
+        fields.update(p_adjusted=max(tested), holm_m=len(tested))
     if losses:
         return {**fields, "verdict": "contradicted",
                 "note": "significantly the other way against " + ", ".join(losses)}
     if not open_:
         return {**fields, "verdict": "reproduced",
                 "note": f"significantly ahead of all {len(wins)} rival(s) (largest adjusted "
-                        f"p {max(wins):.2g})"}
+                        f"p {max(wins):.2g}, Holm over the claim's {len(wins)} rival(s))"}
     return {**fields, "verdict": "inconclusive", "note": "; ".join(open_)}
 
 
 def _ratio(ctx: _Context, claim: Claim, scenario: str) -> dict[str, Any]:
     metric = claim.metric
-    num = _values(ctx, metric, scenario, claim.numerator)
-    den = _values(ctx, metric, scenario, claim.denominator)
-    r = verdicts.pair(den, num)  # mean(num) / mean(den), Fieller's interval
+    # num / den: Fieller's interval of mean(num) / mean(den), or paired by round
+    r = _compare(ctx, metric, scenario, claim.denominator, claim.numerator)
     low, high = r["ci95_low"], r["ci95_high"]
     fields: dict[str, Any] = {"reps": _reps(ctx, claim, scenario), "ci95_low": low,
-                              "ci95_high": high}
+                              "ci95_high": high, "test": r["test"]}
     if np.isfinite(r["ratio"]):
         fields["observed"] = (f"{r['ratio']:.3f} ({_fmt(metric, r['mean_b'])} / "
                               f"{_fmt(metric, r['mean_a'])})")
     why = [w for w in (_unavailable(ctx, metric, scenario, v) for v in claim.variants) if w]
     if why:
         return {**fields, "verdict": "inconclusive", "note": "; ".join(why)}
+    if scenario in ctx.blocked:
+        return {**fields, "verdict": "inconclusive", "note": f"blocked: {ctx.blocked[scenario]}"}
+    if r["test"] == PAIRED_T and r["pairs"] < MIN_REPS:
+        return {**fields, "verdict": "inconclusive",
+                "note": f"{r['pairs']} round(s) paired, {MIN_REPS} needed (insufficient_reps)"}
     if not (np.isfinite(low) and np.isfinite(high)):
         return {**fields, "verdict": "inconclusive",
                 "note": "the ratio's interval is unbounded (the denominator is not clearly "
@@ -415,24 +412,24 @@ def _ratio(ctx: _Context, claim: Claim, scenario: str) -> dict[str, Any]:
 
 
 def evaluate(claims: Sequence[Claim], reps: pd.DataFrame, summary: pd.DataFrame,
-             comparisons: pd.DataFrame, outliers: pd.DataFrame | None = None) -> pd.DataFrame:
+             outliers: pd.DataFrame | None = None, *, rounds: bool = False,
+             blocked: Mapping[str, str] | None = None) -> pd.DataFrame:
     """report/reproduction.csv: one row per claim x scenario, with the verdict ``reproduced``,
-    ``contradicted`` or ``inconclusive`` (rules: the module's docstring). ``comparisons`` is the
-    report's latency comparisons (comparisons.csv); goodput and outliers are tested here the
-    same way; ``outliers`` comes from ``rep_outliers``."""
+    ``contradicted`` or ``inconclusive`` (rules: the module's docstring). Each claim is tested
+    on its own variants' repetition values (latency as in comparisons.csv, goodput and
+    outliers the same way), paired by round when ``rounds``, Holm over its own rivals;
+    ``outliers`` comes from ``rep_outliers``; ``blocked`` (scenario -> why) are the scenarios
+    whose A/A control differed: no claim on them is decided."""
     columns = [*REPRODUCTION_COLUMNS, *REPRODUCTION_EXTRA_COLUMNS]
     outliers = outliers if outliers is not None else pd.DataFrame(columns=OUTLIER_COLUMNS)
     needed = {m: {s for c in claims if c.metric == m for s in c.scenarios} for m in METRICS}
     values = {m: v[v["scenario"].isin(needed[m])]
               for m, v in ((m, rep_values(reps, outliers, m)) for m in METRICS)}
-    tests = {"latency": comparisons,
-             "rps": metric_comparisons(values["rps"], summary, higher_is_better=True),
-             "outliers": metric_comparisons(values["outliers"], summary, higher_is_better=False)}
     indexed = summary.set_index(["variant", "scenario"]) if len(summary) else \
         pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=["variant", "scenario"]),
                      columns=["status"])
     ctx = _Context(summary=indexed, values={m: _by_cell(v) for m, v in values.items()},
-                   tests={m: _by_pair(t) for m, t in tests.items()})
+                   rounds=rounds, blocked=dict(blocked or {}))
     in_run = set(summary["scenario"]) if len(summary) else set()
     rows = []
     for claim in claims:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from reports.analysis import verdicts
 from reports.analysis.capacity.analyse import split_capacity
+from reports.analysis.control import split_control
 from reports.analysis.ordering import KEYS
 from reports.analysis.repetitions import ranked, rep_stats
 from reports.loading.database import database_of, headline
@@ -119,10 +120,10 @@ def only_in(reps_a: pd.DataFrame, reps_b: pd.DataFrame) -> list[str]:
 
 def compare_runs(a: Run, b: Run) -> Comparison:
     """The cells at one load of both runs, compared (capacity cells are left out: one spans
-    many loads)."""
+    many loads; so are A/A controls, which are no contestant)."""
     a, b = split_capacity(a)[0], split_capacity(b)[0]
-    reps_a = rep_stats(a.cells, a.requests, a.monitors)
-    reps_b = rep_stats(b.cells, b.requests, b.monitors)
+    reps_a = rep_stats(split_control(a.cells)[0], a.requests, a.monitors)
+    reps_b = rep_stats(split_control(b.cells)[0], b.requests, b.monitors)
     table = compare_frames(reps_a, reps_b).assign(database_a=database_of(a.meta).kind,
                                                   database_b=database_of(b.meta).kind)
     return Comparison(run_a=a.run_id, run_b=b.run_id, table=table[[*COLUMNS, *DATABASE_AB]],

@@ -3,20 +3,30 @@ the run-to-run ``compare``. Pure functions.
 
 The unit is the repetition: each side is one value per repetition (a repetition's mean latency, or
 its goodput). With fewer than ``MIN_REPS`` repetitions on either side there is no claim at all
-(``insufficient_reps``: no p-value, no interval). Otherwise Welch's t-test, Holm-corrected over
-the family of comparisons that could be tested, decides; the direction of the verdict is the sign
-of the tested difference mean(B) - mean(A). The ratio's interval is Fieller's, unadjusted.
+(``insufficient_reps``: no p-value, no interval). Otherwise a test, Holm-corrected over the family
+of comparisons the caller asks about, decides; the direction of the verdict is the sign of the
+tested difference:
+
+* unpaired (``pair``, test ``welch``): Welch's t-test on the values, difference mean(B) - mean(A),
+  ratio mean(B) / mean(A) with Fieller's interval, unadjusted;
+* paired by round (``paired_pair``, test ``paired_t``; the run's design is rounds): the paired
+  t-test on the per-round log ratios log(b_r / a_r) of the rounds where both sides have a value
+  (reports/analysis/paired.py), ratio exp(mean log ratio) with the exponential of its t
+  interval; fewer than ``MIN_REPS`` pairs make no claim either.
+
+Either way the interval excludes 1 exactly when the unadjusted test rejects, on the side of the
+verdict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from reports.analysis import statistics
-from reports.constants import ALPHA, MIN_REPS
+from reports.analysis import paired, statistics
+from reports.constants import ALPHA, BLOCKED, MIN_REPS, PAIRED_T, WELCH
 
 NAN = float("nan")
 
@@ -37,18 +47,63 @@ def pair(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     if a.size >= MIN_REPS and b.size >= MIN_REPS:
         _, out["ci95_low"], out["ci95_high"] = statistics.fieller_ratio_ci(a, b)
         out["t"], out["dof"], out["p"] = statistics.welch(a, b)
+    return {**out, "test": WELCH, "pairs": NAN}
+
+
+def _finite_values(values: Mapping[int, float]) -> dict[int, float]:
+    return {int(k): float(v) for k, v in values.items() if np.isfinite(v)}
+
+
+def paired_pair(a: Mapping[int, float], b: Mapping[int, float]) -> dict[str, Any]:
+    """Round -> value of A and of B -> the paired t-test on the per-round log ratios of the rounds
+    both have (a round missing or failed on either side is dropped from the pair), the ratio
+    exp(mean log ratio) and its interval; ``pairs`` is how many rounds were paired. No test and
+    no interval with fewer than ``MIN_REPS`` pairs."""
+    a, b = _finite_values(a), _finite_values(b)
+    rounds = sorted(set(a) & set(b))
+    xa = np.array([a[r] for r in rounds], dtype="float64")
+    xb = np.array([b[r] for r in rounds], dtype="float64")
+    test = paired.paired_log_ratio(xa, xb)
+    va, vb = np.array(list(a.values())), np.array(list(b.values()))
+    out: dict[str, Any] = {"reps_a": len(a), "reps_b": len(b),
+                           "mean_a": float(va.mean()) if va.size else NAN,
+                           "mean_b": float(vb.mean()) if vb.size else NAN,
+                           "ratio": test.ratio, "ci95_low": NAN, "ci95_high": NAN,
+                           "t": NAN, "dof": NAN, "p": NAN, "test": PAIRED_T, "pairs": test.n}
+    if test.n >= MIN_REPS:
+        out.update(ci95_low=test.ci_low, ci95_high=test.ci_high, t=test.t, dof=test.dof,
+                   p=test.p)
     return out
 
 
+def compare(a: Mapping[int, float], b: Mapping[int, float], *, rounds: bool) -> dict[str, Any]:
+    """Repetition -> value of A and of B, compared by round (``rounds``: ``paired_pair``) or as
+    two independent samples (``pair``, the repetition numbers ignored)."""
+    if rounds:
+        return paired_pair(a, b)
+    return pair(np.array(list(a.values()), dtype="float64"),
+                np.array(list(b.values()), dtype="float64"))
+
+
 def decide(rows: Sequence[dict[str, Any]], *, lower_is_better: bool = True) -> None:
-    """Fill ``p_adjusted`` (Holm over the rows that were tested) and ``verdict`` in place.
+    """Fill ``p_adjusted`` (Holm over the rows that were tested: ``rows`` is the family),
+    ``holm_m`` (how many) and ``verdict`` in place.
 
     ``b_faster`` means B is better: lower values when ``lower_is_better`` (latency), higher
     otherwise (throughput)."""
-    adjusted = statistics.holm(np.array([r["p"] for r in rows], dtype="float64"))
+    p = np.array([r["p"] for r in rows], dtype="float64")
+    adjusted = statistics.holm(p)
     for r, p_adj in zip(rows, adjusted, strict=True):
         r["p_adjusted"] = float(p_adj)
+        r["holm_m"] = int(np.isfinite(p).sum())
         r["verdict"] = verdict(r["t"], float(p_adj), r["reps_a"], r["reps_b"], lower_is_better)
+
+
+def block(rows: Sequence[dict[str, Any]]) -> None:
+    """Set the verdict of ``rows`` to ``BLOCKED`` (their scenario's A/A control differed); the
+    numbers stay."""
+    for r in rows:
+        r["verdict"] = BLOCKED
 
 
 def verdict(t: float, p_adjusted: float, reps_a: int, reps_b: int,

@@ -15,6 +15,9 @@ Nothing here computes a statistic; it only reads, types and aligns the data:
 A cell of a PostgreSQL run also says whether it has its ``monitor-db.csv`` (``has_db_monitor``)
 and holds the reset of the database before it (``db_reset``: database.json, or None).
 
+A cell's ``round`` and ``design`` are its summary labels (rounds design; None before). An A/A
+control's cells (variant ``X~aa``) take stack and server from their summary, else from X.
+
 A capacity cell (``"kind": "capacity"`` in its summary.json) keeps its ``capacity`` object (the
 search, its steps) in ``cells``; ``reports.analysis.capacity.analyse`` reads it.
 
@@ -32,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reports.loading.plan import unit_variant
 from runfiles.constants import TIMEOUT
 from runfiles.summary_json import summary_problems
 
@@ -154,8 +158,11 @@ def read_monitor(path: Path) -> tuple[pd.DataFrame | None, str | None]:
 def _cell_row(cell_id: int, variant: str, scenario: str, rep: int, folder: Path,
               summary: dict[str, Any] | None, meta_variants: dict[str, Any]) -> dict[str, Any]:
     s = summary or {}
-    vmeta = meta_variants.get(variant) or {}
-    stack_guess, _, server_guess = variant.partition("-")
+    # An A/A control X~aa runs X's unit: run.json lists X, and its name is X's plus "~aa".
+    unit = unit_variant(variant)
+    vmeta = meta_variants.get(variant) or meta_variants.get(unit) or {}
+    stack_guess, _, server_guess = unit.partition("-")
+    labels = s.get("labels") if isinstance(s.get("labels"), dict) else {}
     lat = s.get("latency_ms") if isinstance(s.get("latency_ms"), dict) else {}
     return {
         "cell_id": cell_id, "variant": variant, "scenario": scenario, "rep": rep,
@@ -179,7 +186,15 @@ def _cell_row(cell_id: int, variant: str, scenario: str, rep: int, folder: Path,
         "kind": s.get("kind") if isinstance(s.get("kind"), str) else None,
         "capacity": s.get("capacity") if isinstance(s.get("capacity"), dict) else None,
         "has_steps_csv": (folder / "steps.csv").is_file(),
+        "round": _label_int(labels.get("round")), "design": labels.get("design"),
     }
+
+
+def _label_int(value: object) -> int | None:
+    """A label that should be an integer (``--label round=3`` arrives as the string "3")."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def _schema_version(summary: dict[str, Any]) -> int:

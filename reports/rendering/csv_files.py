@@ -1,6 +1,6 @@
-"""Writers of report/summary.csv, comparisons.csv, reproduction.csv, capacity.csv and
-capacity_steps.csv: the frames the ``Analysis`` holds, in their contract columns then extras
-(docs/results.md), each ending with the run's database columns."""
+"""Writers of report/summary.csv, comparisons.csv, reproduction.csv, control.csv,
+instability.csv, capacity.csv and capacity_steps.csv: the frames the ``Analysis`` holds, in their
+contract columns then extras (docs/results.md), each ending with the run's database columns."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from reports.constants import (
     CAPACITY_STEP_EXTRA_COLUMNS,
     COMPARISON_COLUMNS,
     COMPARISON_EXTRA_COLUMNS,
+    CONTROL_COLUMNS,
     DB_SUMMARY_COLUMNS,
+    INSTABILITY_COLUMNS,
     REPRODUCTION_COLUMNS,
     REPRODUCTION_EXTRA_COLUMNS,
     SUMMARY_COLUMNS,
@@ -39,6 +41,27 @@ def write_comparisons_csv(comparisons: pd.DataFrame, path: Path, database: Datab
 def write_reproduction_csv(reproduction: pd.DataFrame, path: Path, database: Database) -> None:
     with_database(reproduction, [*REPRODUCTION_COLUMNS, *REPRODUCTION_EXTRA_COLUMNS],
                   database).to_csv(path, index=False, float_format="%.6g")
+
+
+CONTROL_FILE = "control.csv"
+
+
+def write_control_csv(control: pd.DataFrame, out: Path, database: Database) -> Path | None:
+    """report/control.csv, one row per A/A control and scenario; none, and an earlier one
+    removed, without a control."""
+    path = out / CONTROL_FILE
+    if control.empty:
+        path.unlink(missing_ok=True)
+        return None
+    with_database(control, list(CONTROL_COLUMNS), database).to_csv(path, index=False,
+                                                                  float_format="%.6g")
+    return path
+
+
+def write_instability_csv(instability: pd.DataFrame, path: Path, database: Database) -> None:
+    """report/instability.csv: one row per instability finding (the header alone when none)."""
+    with_database(instability, list(INSTABILITY_COLUMNS), database).to_csv(
+        path, index=False, float_format="%.6g")
 
 
 CAPACITY_FILES = ("capacity.csv", "capacity_steps.csv")

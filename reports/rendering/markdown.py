@@ -43,6 +43,9 @@ def tables_md(result: Analysis, figures: Sequence[Figure] = ()) -> str:
     lines += [f"{n.variants} variant(s), {n.scenarios} scenario(s), {n.reps} repetition(s); "
               f"validity: {n.errors} error(s), {n.warnings} warning(s).", ""]
     lines += ["## Validity (read first)", "", table_text.VALIDITY_VIEW.markdown(result.validity)]
+    if len(result.control):
+        lines += ["## A/A control", "", sections.CONTROL_NOTE + " (report/control.csv)", "",
+                  table_text.CONTROL_VIEW.markdown(sections.control_section(result.control))]
     lines += reproduction_md(result.reproduction)
     lines += ["## Summary", "", sections.SUMMARY_NOTE, "",
               table_text.SUMMARY_VIEW.markdown(sections.summary_display(result.summary))]
@@ -59,7 +62,7 @@ def tables_md(result: Analysis, figures: Sequence[Figure] = ()) -> str:
     pw = sections.comparison_sections(result.comparisons, result.scenarios)
     if pw:
         lines += ["## Pairwise comparisons", "",
-                  sections.COMPARISON_NOTE + " (report/comparisons.csv)", ""]
+                  sections.comparison_note(result.plan.paired) + " (report/comparisons.csv)", ""]
         for heading, part in pw:
             lines += [f"### {heading}", "", table_text.COMPARISON_VIEW.markdown(part)]
     lines += ["## Efficiency", ""]

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from reports.constants import ALPHA, CI_LEVEL, HIGH_CV, MIN_REPS, PERCENTILES
+from reports.constants import (
+    ALPHA,
+    CI_LEVEL,
+    HIGH_CV,
+    MIN_REPS,
+    OUTLIER_ROUND_MIN_ROUNDS,
+    OUTLIER_ROUND_Z,
+    PERCENTILES,
+    POWER,
+    TREND_P,
+)
 from runfiles.validity import (
     CLIENT_CPU_WARN_PCT,
     LATENESS_P99_WARN_MS,
@@ -36,11 +46,29 @@ METHOD_NOTES: tuple[str, ...] = (
     "means. The repetition (fresh server, fresh database) is the independent unit; requests "
     "within a repetition are autocorrelated, so they are never treated as independent samples. "
     "With one repetition the CI is blank; with two it is wide (t with one degree of freedom).",
-    f"Comparisons: Welch's t-test on repetition means, p-values Holm-corrected within each "
-    f"scenario, significant below {ALPHA}; the ratio B/A of means gets Fieller's interval with "
-    "the same t quantile, so it excludes 1 exactly when the unadjusted test rejects; the "
-    "verdict's direction is the sign of the tested difference, so it cannot contradict the "
-    f"test. With fewer than {MIN_REPS} repetitions on either side: no claim (insufficient_reps).",
+    f"Comparisons: Welch's t-test on repetition means, significant below {ALPHA}; the ratio B/A "
+    "of means gets Fieller's interval with the same t quantile, so it excludes 1 exactly when "
+    "the unadjusted test rejects; the verdict's direction is the sign of the tested difference, "
+    "so it cannot contradict the test. When the run's repetitions are rounds (run.json "
+    "plan.design = rounds: every variant once per round, in a fresh random order), the pairs "
+    "are compared round by round instead: the paired t-test on the per-round log ratios "
+    "log(B_r / A_r), B/A = their geometric mean with the exponential of the t interval; a round "
+    "missing or failed on either side is dropped from that pair (comparisons.csv: test, pairs). "
+    "The pairwise table's p-values are Holm-corrected over every tested pair of the scenario "
+    "(holm_family, holm_m); a claim's tests over that claim's own rivals only. With fewer than "
+    f"{MIN_REPS} repetitions (or pairs) on either side: no claim (insufficient_reps).",
+    "A/A control (run.json plan.control = X): X's unit measured again as X~aa, once per round "
+    "and scenario. Its ratio X~aa / X by the comparisons' test; when its interval excludes 1 "
+    f"(p < {ALPHA}) the scenario's verdicts are blocked (a validity error). The smallest ratio "
+    f"the run could detect there with {POWER:.0%} power: exp((z(1−α/2) + z({POWER:g})) · s / √n), "
+    "s the spread of the control pair's per-round log ratio, n its pairs. The control is in "
+    "no ranking, comparison or claim.",
+    f"Instability warnings: CV of repetition means above {HIGH_CV:.0%} (high_cv); a monotone "
+    f"trend over the rounds, Kendall's tau with exact two-sided p < {TREND_P:g} (trend; at "
+    "least 6 rounds to be able to fire); in a rounds design, a round in which every variant of a "
+    f"scenario lies beyond a modified z-score of {OUTLIER_ROUND_Z:g} on the same side "
+    f"(outlier_round; at least {OUTLIER_ROUND_MIN_ROUNDS} rounds): host noise, not the stacks. "
+    "Each with its cells in report/instability.csv.",
     "Paper 2 improvement % = (slowest average − average) / slowest average × 100, against the "
     "slowest row of the table that did not fail (its Table 2 checks out with this definition; "
     "its Table 1 does not follow any single definition). Outliers: values outside "
@@ -50,8 +78,8 @@ METHOD_NOTES: tuple[str, ...] = (
     f"{RATE_SHORTFALL:.0%} under target, send lateness p99 above {LATENESS_P99_WARN_MS:g} ms; "
     f"closed loop: a stall (no completion for more than {STALL_GAP_S:g} s and "
     f"{STALL_GAP_FACTOR:g}× the median gap), a tail (max above {TAIL_MAX_OVER_P99:g}× p99 and "
-    f"{TAIL_MIN_EXCESS_MS:g} ms beyond it); failed or timed-out requests; coefficient of "
-    f"variation of repetition means above {HIGH_CV:.0%}; missing cells, files or repetitions; "
+    f"{TAIL_MIN_EXCESS_MS:g} ms beyond it); failed or timed-out requests; instability (above); "
+    "missing cells, files or repetitions; "
     "servers that do not honour the parallelism setting.",
     "Requests per CPU-second = successful requests / CPU-seconds of the server's process tree "
     "(monitor cpu_percent summed over processes per sample, integrated over time); median over "

@@ -143,11 +143,36 @@ PAPER2_NOTE = (
     "are in it); improvement = (slowest − average) / slowest across the rows that did not fail "
     "(the slowest is the baseline; failed rows are not ranked); outliers outside "
     "[Q1 − 1.5·IQR, Q3 + 1.5·IQR].")
-COMPARISON_NOTE = (
-    f"B/A = ratio of mean latency (mean of repetition means) with Fieller's 95% interval; "
-    f"Welch's t-test on repetition means, Holm-corrected within each scenario, significant "
-    f"below α = {ALPHA}; the verdict's direction is that of the tested difference. With fewer "
-    f"than {MIN_REPS} repetitions on a side there is no claim. Failed variants are left out.")
+def comparison_note(rounds: bool) -> str:
+    """How the pairwise table was tested: paired by round in a rounds design, else Welch."""
+    if rounds:
+        test = ("The run's repetitions are rounds (every variant once per round, in a fresh random "
+                "order), so each pair is compared round by round: B/A is the geometric mean of the "
+                "per-round ratios with the 95% interval of the paired t-test on their logs "
+                "(test paired_t; *pairs* = rounds in which both had a repetition that did not "
+                "fail; the others are dropped from that pair)")
+    else:
+        test = ("B/A = ratio of mean latency (mean of repetition means) with Fieller's 95% "
+                "interval; Welch's t-test on repetition means (test welch)")
+    return (f"{test}. p-values are Holm-corrected over every tested pair of the scenario shown "
+            f"here (comparisons.csv: holm_family, holm_m); the claims below are corrected over "
+            f"their own rivals only. Significant below α = {ALPHA}; the verdict's direction is "
+            f"that of the tested difference. With fewer than {MIN_REPS} repetitions (or pairs) on "
+            "a side there is no claim. Failed variants are left out; the A/A control is never a "
+            "contestant, and a scenario whose control differed has every verdict blocked.")
+
+
+CONTROL_NOTE = (
+    "The A/A control X~aa is variant X's own unit measured again under another name, once per "
+    "round and scenario, shuffled in like any variant: the two can only differ by noise and by "
+    "what the run did to them. The ratio X~aa / X and its 95% interval come from the "
+    "comparisons' own test (paired by round in a rounds design, else Welch). A control whose "
+    f"interval excludes 1 (p < α = {ALPHA}) *differed*: a validity error that blocks every verdict "
+    "of its scenario (comparisons say blocked, no claim on it is decided). *Detectable* is the "
+    "smallest ratio the run could tell from 1 in that scenario with 80% power at α, "
+    "exp((z₁₋α/₂ + z₀.₈) · s / √n), with s the spread of the control pair's own per-round log "
+    "ratio (the scenario's paired noise; without rounds, of the unpaired log difference) and n "
+    "its pairs. The control is in no ranking, comparison or claim.")
 
 
 def efficiency_db_note(database: Database) -> str:
@@ -192,6 +217,11 @@ def paper2_sections(paper2: dict[str, pd.DataFrame]) -> list[Section]:
     return out
 
 
+def control_section(control: pd.DataFrame) -> pd.DataFrame:
+    """The A/A control's table for reading (empty without a control)."""
+    return table_text.control_display(control)
+
+
 def comparison_sections(comparisons: pd.DataFrame, scenarios: list[str]) -> list[Section]:
     """(scenario, display frame) per scenario with compared pairs, in ``scenarios``' order."""
     shown = table_text.comparison_display(comparisons)
@@ -226,17 +256,21 @@ REPRODUCTION_NOTE = (
     "orderings are tested, never absolute numbers: the papers ran on other hardware. Each "
     "variant contributes one value per repetition that did not fail (goodput, mean latency, or "
     "its share of 1.5·IQR outliers). An ordering (A best, worst, or better than B) uses the "
-    f"report's comparison — Welch's t-test on repetition values, Holm-corrected within the "
-    f"scenario, α = {ALPHA}: reproduced only when A is significantly ahead of every rival, "
+    f"report's comparison — Welch's t-test on repetition values, or the paired t-test on "
+    f"per-round log ratios when the run's repetitions are rounds — Holm-corrected over the "
+    f"claim's own rivals only (never over every pair of the run), α = {ALPHA}: reproduced only "
+    "when A is significantly ahead of every rival (p_adjusted: the largest of them), "
     "contradicted when a rival is significantly ahead of A. A ratio claim is reproduced when "
-    "Fieller's 95% interval of the ratio lies wholly inside the band the claim's words allow "
+    "the 95% interval of the ratio (Fieller's, or paired by round) lies wholly inside the band "
+    "the claim's words allow "
     "(\"about\": ±20%, \"over N times\": ≥ N, \"exceeded X%\": ≥ 1 + X/100, \"negligible\": "
     "±5%, \"very similar\": ±10%, ...; a band around 1 is an equivalence test), contradicted "
     "when the interval misses the band entirely. Anything else is inconclusive: a comparison not "
     f"significant, an interval straddling the band's edge, fewer than {MIN_REPS} repetitions on "
-    "a side, a failed or missing variant or scenario. The interval shown is of the ratio of the "
+    "a side, a failed or missing variant or scenario, a scenario whose A/A control differed. "
+    "The interval shown is of the ratio of the "
     "claim (for an ordering: A against its closest rival); it is not adjusted for the number of "
-    "pairs, so an ordering whose interval excludes 1 can still be inconclusive after Holm's "
+    "rivals, so an ordering whose interval excludes 1 can still be inconclusive after Holm's "
     f"correction. A claim marked \"{SELF_CONTRADICTED}\" is one the paper's own text or tables "
     "say the opposite of elsewhere; it is tested all the same.")
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from reports.constants import MIN_REPS
+from reports.constants import BLOCKED, MIN_REPS, PAIRED_T, WELCH
 
 Formatter = Callable[[object], str]
 
@@ -156,11 +156,18 @@ PAPER2_VIEW = View(
     {"average_ms": fmt_num(3), "outliers": fmt_int, "n": fmt_int, "errors": fmt_int},
     ("average_ms", "improvement", "outliers", "n", "errors"))
 COMPARISON_VIEW = View(
-    {"variant_a": "A", "variant_b": "B", "reps": "reps A/B", "mean_a_ms": "mean A ms",
-     "mean_b_ms": "mean B ms", "ratio": "B/A", "ci": "95% CI of B/A",
-     "p_adjusted": "p (Holm)", "verdict_text": "verdict"},
-    {"mean_a_ms": MS, "mean_b_ms": MS, "ratio": fmt_num(3), "p_adjusted": fmt_p},
-    ("reps", "mean_a_ms", "mean_b_ms", "ratio", "p_adjusted"))
+    {"variant_a": "A", "variant_b": "B", "reps": "reps A/B", "test": "test", "pairs": "pairs",
+     "mean_a_ms": "mean A ms", "mean_b_ms": "mean B ms", "ratio": "B/A", "ci": "95% CI of B/A",
+     "p_adjusted": "p (Holm, scenario)", "verdict_text": "verdict"},
+    {"pairs": fmt_int, "mean_a_ms": MS, "mean_b_ms": MS, "ratio": fmt_num(3),
+     "p_adjusted": fmt_p},
+    ("reps", "pairs", "mean_a_ms", "mean_b_ms", "ratio", "p_adjusted"))
+CONTROL_VIEW = View(
+    {"scenario": "scenario", "pair": "control / variant", "test": "test", "pairs": "pairs",
+     "ratio": "ratio", "ci": "95% CI", "p": "p", "detectable": "detectable at 80% power",
+     "status": "status"},
+    {"pairs": fmt_int, "ratio": fmt_num(3), "p": fmt_p},
+    ("pairs", "ratio", "ci", "p", "detectable"))
 VALIDITY_VIEW = View(
     {"severity": "severity", "variant": "variant", "scenario": "scenario", "rep": "rep",
      "source": "source", "message": "finding"},
@@ -203,11 +210,14 @@ def paper2_display(table: pd.DataFrame) -> pd.DataFrame:
 
 VERDICT_TEXT = {"b_faster": "B faster", "b_slower": "B slower",
                 "not_significant": "not significant",
-                "insufficient_reps": f"no claim (< {MIN_REPS} reps a side)"}
+                "insufficient_reps": f"no claim (< {MIN_REPS} reps a side)",
+                BLOCKED: "blocked: A/A control differed"}
 
 
-def describe(verdict_name: str, ratio: float) -> str:
+def describe(verdict_name: str, ratio: float, test: str = WELCH) -> str:
     """A verdict (reports/analysis/verdicts.py) in words for the tables: 'B slower (×1.23)'."""
+    if verdict_name == "insufficient_reps" and test == PAIRED_T:
+        return f"no claim (< {MIN_REPS} rounds paired)"
     text = VERDICT_TEXT.get(verdict_name, verdict_name)
     if verdict_name in ("b_faster", "b_slower") and math.isfinite(ratio):
         return f"{text} (×{ratio:.2f})"
@@ -221,5 +231,17 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
         return shown.assign(reps=[], verdict_text=[])
     return shown.assign(
         reps=[f"{a}/{b}" for a, b in zip(table["reps_a"], table["reps_b"], strict=True)],
-        verdict_text=[describe(v, r) for v, r in zip(table["verdict"], table["ratio"],
-                                                     strict=True)])
+        verdict_text=[describe(v, r, t) for v, r, t in zip(table["verdict"], table["ratio"],
+                                                           table["test"], strict=True)])
+
+
+def control_display(control: pd.DataFrame) -> pd.DataFrame:
+    """control.csv rows for reading: "X~aa / X", the interval as text, the detectable ratio as
+    "×r" (the smallest difference either way: below 1 its mirror 1/r)."""
+    shown = with_ci(control, "ci95_low", "ci95_high", "ci", 3)
+    if shown.empty:
+        return shown.assign(pair=[], detectable=[])
+    return shown.assign(
+        pair=[f"{c} / {v}" for c, v in zip(control["control"], control["variant"], strict=True)],
+        detectable=[f"×{d:.3f} (or ×{1 / d:.3f})" if isinstance(d, float) and math.isfinite(d)
+                    else "–" for d in control["detectable_ratio"]])

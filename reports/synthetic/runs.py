@@ -5,6 +5,11 @@ checked without a lab. ``write_cell`` writes one repetition from given latencies
 exactly what the report must compute; ``make_run`` writes a whole run from a few parameters, or
 from a ``plan`` that gives each variant x scenario its own latency model (``CellModel``).
 
+With ``rounds`` (``Rounds``) the run is of the rounds design (run.json ``plan.design``): round r
+runs every cell of rep r, each round can move every variant alike by a known factor (drift, a
+noisy host), and an A/A control ``X~aa`` can be measured beside X, equal to it or off by a known
+factor.
+
 ``demo_plan`` is the plan of ``python -m reports demo``: both papers' scenarios on both papers'
 variant sets, with base latencies taken from the papers' own figures (paper 1: Bednarz & Miłosz,
 "Benchmarking the performance of Python web frameworks", 2025; paper 2: Malatjie &
@@ -24,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reports.constants import AA_SUFFIX
 from runfiles.figures import cell_figures, load_summary
 from runfiles.run_result import result_from_csv
 from runfiles.summary_json import build_summary
@@ -190,15 +196,43 @@ class CellModel:
     slow_start_n: int = 10
 
 
+@dataclass(frozen=True)
+class Rounds:
+    """The rounds design of a synthetic run: round r (= rep r) multiplies every variant's
+    latency by ``factors[r - 1]`` (1 where not given: a round-to-round drift or a noisy host
+    that every variant shares), and ``control`` (a variant of the run) gets its A/A control
+    ``X~aa``, X's model times ``control_factor`` (1: a true A/A pair; a mapping gives it per
+    scenario, 1 where not given)."""
+    factors: Sequence[float] = ()
+    control: str = ""
+    control_factor: float | Mapping[str, float] = 1.0
+
+    def factor(self, rep: int) -> float:
+        return float(self.factors[rep - 1]) if rep <= len(self.factors) else 1.0
+
+    def control_for(self, scenario: str) -> float:
+        if isinstance(self.control_factor, Mapping):
+            return float(self.control_factor.get(scenario, 1.0))
+        return float(self.control_factor)
+
+
+def _plan_block(rounds: Rounds, reps: int) -> dict[str, Any]:
+    return {"design": "rounds", "control": rounds.control, "max_rounds": reps, "min_rounds": 3}
+
+
 def make_run(root: Path, *, variants: Mapping[str, float] | None = None,
              scenarios: Sequence[str] = ("smoke_hello", "smoke_get"), reps: int = 3,
              requests_per_rep: int = 500, error_rate: float = 0.0, seed: int = 1,
              monitors: bool = True,
-             plan: Mapping[tuple[str, str], CellModel] | None = None) -> Path:
-    """A whole run: variant -> base latency (ms); lognormal latencies with a small rep effect.
+             plan: Mapping[tuple[str, str], CellModel] | None = None,
+             rounds: Rounds | None = None, rep_noise: float = 0.03) -> Path:
+    """A whole run: variant -> base latency (ms); lognormal latencies with a small rep effect
+    (each repetition's scale is off by a normal factor of spread ``rep_noise``).
 
     With ``plan`` ((variant, scenario) -> ``CellModel``) the run has exactly those cells, each
-    with its own model; ``variants`` and ``scenarios`` are then not used."""
+    with its own model; ``variants`` and ``scenarios`` are then not used. With ``rounds`` the
+    run is of the rounds design (see ``Rounds``); without, it is a run as before rounds (no
+    ``plan`` in run.json) and its files are the same as they always were."""
     if plan is None:
         base = dict(variants or DEFAULT_VARIANTS)
         plan = {(v, s): CellModel(ms * (1 + 0.15 * i))
@@ -209,19 +243,41 @@ def make_run(root: Path, *, variants: Mapping[str, float] | None = None,
     meta["parameters"].update(repetitions=reps,
                               scenarios=list(dict.fromkeys(s for _, s in plan)),
                               variants=names)
+    cells: dict[tuple[str, str], CellModel] = dict(plan)
+    if rounds is not None:
+        meta["plan"] = _plan_block(rounds, reps)
+        if rounds.control:
+            aa = f"{rounds.control}{AA_SUFFIX}"
+            cells.update({(aa, s): CellModel(m.base_ms * rounds.control_for(s), m.sigma,
+                                             m.slow_start_ms, m.slow_start_n)
+                          for (v, s), m in plan.items() if v == rounds.control})
     (root / "run.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     t0 = T0_NS
-    for (variant, scenario), model in plan.items():
-        v_index = names.index(variant)
+    order = list(cells)
+    for (variant, scenario), model in cells.items():
+        unit = variant.removesuffix(AA_SUFFIX)
+        v_index = names.index(unit) + (len(names) if unit != variant else 0)
         for rep in range(1, reps + 1):
-            scale = model.base_ms * rng.normal(1.0, 0.03)
+            scale = model.base_ms * rng.normal(1.0, rep_noise)
+            labels: dict[str, Any] = {}
+            if rounds is not None:
+                scale *= rounds.factor(rep)
+                # round-major time: round r runs after every cell of round r - 1
+                t0 = T0_NS + ((rep - 1) * len(order) + order.index((variant, scenario))) \
+                    * 60 * 10**9
+                labels = {"labels": {"variant": variant, "stack": unit.partition("-")[0],
+                                     "server": unit.partition("-")[2], "rep": rep,
+                                     "round": str(rep), "design": "rounds"}}
             latency = rng.lognormal(np.log(scale), model.sigma, requests_per_rep)
             latency[:model.slow_start_n] += model.slow_start_ms
             failed = rng.random(requests_per_rep) < error_rate
             write_cell(root / "cells" / variant / scenario / f"rep-{rep}", variant=variant,
                        scenario=scenario, rep=rep, latency_ms=latency, failed=failed,
-                       t0_ns=t0, seed=seed + v_index * 1000 + rep, monitors=monitors)
-            t0 += 60 * 10**9
+                       stack=unit.partition("-")[0], server=unit.partition("-")[2],
+                       t0_ns=t0, seed=seed + v_index * 1000 + rep, monitors=monitors,
+                       extra=labels)
+            if rounds is None:
+                t0 += 60 * 10**9
     return root
 
 

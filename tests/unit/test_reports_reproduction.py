@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.analysis import pairs, reproduction, statistics, warmup
+from reports.analysis import reproduction, statistics, warmup
 from reports.analysis.analyse import Analysis, analyse
 from reports.analysis.reproduction import Claim, ClaimsError, parse_claims
 from reports.cli import main
@@ -149,15 +149,15 @@ def test_a_self_contradicted_flag_must_be_a_boolean():
 # -- evaluation on repetition values ------------------------------------------------------------
 
 def _frames(means: dict[str, list[float]], scenario: str = "p1_get",
-            failed: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """reps, summary and comparisons for given repetition mean latencies (goodput = 1000/mean)."""
+            failed: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """reps and summary for given repetition mean latencies (goodput = 1000/mean)."""
     reps = pd.DataFrame([{"variant": v, "stack": v.split("-")[0], "server": v.split("-")[1],
                           "scenario": scenario, "rep": i + 1, "mean_ms": m,
                           "achieved_rps": 1000 / m, "status": "ok"}
                          for v, values in means.items() for i, m in enumerate(values)])
     keys = reps[["variant", "scenario"]].drop_duplicates()
     summary = keys.assign(status=["failed" if v in failed else "ok" for v in keys["variant"]])
-    return reps, summary, pairs.comparisons(reps, summary, reps)
+    return reps, summary
 
 
 def _claim(kind: str = "best", metric: str = "latency", scenario: str = "p1_get",
@@ -170,7 +170,7 @@ def _claim(kind: str = "best", metric: str = "latency", scenario: str = "p1_get"
     return Claim(**{**base, **fields})
 
 
-def _verdict(claim: Claim, frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]) -> pd.Series:
+def _verdict(claim: Claim, frames: tuple[pd.DataFrame, pd.DataFrame]) -> pd.Series:
     out = reproduction.evaluate([claim], *frames)
     assert list(out.columns[:len(REPRODUCTION_COLUMNS)]) == list(REPRODUCTION_COLUMNS)
     assert len(out) == 1
@@ -268,12 +268,12 @@ def _paper_claim(claim_id: str) -> Claim:
 
 
 def _frames_in(means: dict[str, dict[str, list[float]]],
-               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``_frames`` over several scenarios: scenario -> variant -> repetition mean latencies."""
-    parts = [_frames(m, scenario)[:2] for scenario, m in means.items()]
+    parts = [_frames(m, scenario) for scenario, m in means.items()]
     reps = pd.concat([r for r, _ in parts], ignore_index=True)
     summary = pd.concat([s for _, s in parts], ignore_index=True)
-    return reps, summary, pairs.comparisons(reps, summary, reps)
+    return reps, summary
 
 
 @pytest.mark.parametrize(("numerator_ms", "verdict"), [
@@ -350,13 +350,13 @@ def _run(tmp_path: Path, reps: int, models: dict[str, float]) -> Analysis:
 def test_a_run_reproduces_contradicts_or_cannot_tell(tmp_path: Path):
     claim = _claim()
     faster = _run(tmp_path / "a", 3, {A: 2.0, B: 4.0, C: 8.0})
-    row = reproduction.evaluate([claim], faster.reps, faster.summary, faster.comparisons).iloc[0]
+    row = reproduction.evaluate([claim], faster.reps, faster.summary).iloc[0]
     assert row["verdict"] == "reproduced" and row["reps"] == 3
     slower = _run(tmp_path / "b", 3, {A: 6.0, B: 3.0, C: 8.0})
-    row = reproduction.evaluate([claim], slower.reps, slower.summary, slower.comparisons).iloc[0]
+    row = reproduction.evaluate([claim], slower.reps, slower.summary).iloc[0]
     assert row["verdict"] == "contradicted"
     once = _run(tmp_path / "c", 1, {A: 2.0, B: 4.0, C: 8.0})
-    row = reproduction.evaluate([claim], once.reps, once.summary, once.comparisons).iloc[0]
+    row = reproduction.evaluate([claim], once.reps, once.summary).iloc[0]
     assert row["verdict"] == "inconclusive" and "insufficient_reps" in row["note"]
     # The ordering is still what was measured once: shown, not claimed.
     assert row["observed"].startswith(A)
