@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from reports.constants import (
 )
 
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3
 DEMO_DATABASES = ("sqlite", "postgresql")  # reports/synthetic/database.py
 # The demo's default scenarios: both papers' (paper 1's seven, paper 2's six), then a capacity
 # search and a capacity ladder.
@@ -177,3 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f": {exc.filename}" if exc.filename else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
+    except Exception:  # a bug, not bad input: its traceback, and an exit no threshold uses
+        traceback.print_exc()
+        print("error: the report could not be built (an internal error, above); please report it",
+              file=sys.stderr)
+        return EXIT_INTERNAL

@@ -22,16 +22,21 @@ from runfiles import validity
 
 def latency_samples(requests: pd.DataFrame,
                     cells: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
-    """(variant, scenario) -> latency samples (ms): successes, and timeouts at the time they were
-    abandoned (censored); pooled over repetitions, in request order within each repetition."""
+    """(variant, scenario) -> latency samples (ms) of ``cells``: successes, and timeouts at the
+    time they were abandoned (censored); pooled over repetitions, in request order within each
+    repetition. Requests of other cells are ignored."""
     if requests.empty or cells.empty:
         return {}
     sample = requests["latency_ms"].notna().to_numpy()
     latency = requests["latency_ms"].to_numpy()[sample]
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(cells[KEYS]))
-    code_of_cell = np.full(int(cells["cell_id"].max()) + 1, -1, dtype="int64")
+    ids = requests["cell_id"].to_numpy()[sample]
+    size = max(int(cells["cell_id"].max()), int(ids.max()) if ids.size else 0) + 1
+    code_of_cell = np.full(size, -1, dtype="int64")
     code_of_cell[cells["cell_id"].to_numpy()] = codes
-    group = code_of_cell[requests["cell_id"].to_numpy()[sample]]
+    group = code_of_cell[ids]
+    # requests of cells left out of ``cells`` (the A/A control's) are not samples here
+    latency, group = latency[group >= 0], group[group >= 0]
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(len(uniques) + 1))
     return {(str(k[0]), str(k[1])): latency[order[bounds[i]:bounds[i + 1]]]
