@@ -374,7 +374,7 @@ def context(result: Analysis, figures: Sequence[Figure]) -> dict[str, Any]:
         "hosts": _plain(prov.hosts),
         "variants": _plain(prov.variants),
         "packages": prov.packages,
-        "method": method_notes(result.sequential),
+        "method": method_notes(result),
         "missing_figures": not figures,
     }
 

@@ -81,7 +81,7 @@ def tables_md(result: Analysis, figures: Sequence[Figure] = ()) -> str:
     lines += ["", "### Database", ""]
     lines += [f"- **{k}**: {val}" for k, val in prov.database_facts]
     lines += ["", "### Hosts", "", _plain(prov.hosts), "### Variants", "", _plain(prov.variants)]
-    lines += ["## Method", "", *[f"- {note}" for note in method_notes(result.sequential)], ""]
+    lines += ["## Method", "", *[f"- {note}" for note in method_notes(result)], ""]
     return "\n".join(lines)
 
 

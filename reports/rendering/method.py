@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.analysis.looks import Look
+from reports.analysis.analyse import Analysis
 from reports.constants import (
     ALPHA,
     CI_LEVEL,
@@ -101,8 +101,9 @@ def sequential_note(rounds: int, max_rounds: int, min_rounds: int, level: float)
             f"{ALPHA}: stopping early cannot inflate false verdicts.")
 
 
-def method_notes(look: Look | None) -> tuple[str, ...]:
-    """``METHOD_NOTES``, and in a budget run (``look``: reports.analysis.looks.Look) its level."""
+def method_notes(result: Analysis) -> tuple[str, ...]:
+    """``METHOD_NOTES``, and in a budget run the level of its look."""
+    look = result.sequential
     if look is None:
         return METHOD_NOTES
     return (*METHOD_NOTES,
