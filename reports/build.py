@@ -28,6 +28,8 @@ def build(run_dir: Path, *, figures: bool = True, html: bool = True,
     out.mkdir(parents=True, exist_ok=True)
     crossed = crossings(result.summary, list(thresholds))
     verdict = run_verdict(result.run.run_id, result.summary, list(thresholds), crossed)
+    if result.sequential is not None:  # a budget run; absent otherwise (goldens byte-identical)
+        verdict["sequential"] = result.sequential.as_json()
     (out / "run-summary.json").write_text(json.dumps(verdict, indent=2) + "\n",
                                           encoding="utf-8")
     database = result.provenance.database

@@ -1,8 +1,11 @@
-"""Command line: ``python -m reports build RUN_DIR`` and ``python -m reports compare A B``."""
+"""Command line: ``python -m reports build RUN_DIR``, ``python -m reports compare A B`` and
+``python -m reports decide RUN_DIR`` (the questions a run asks and which are still open, one
+JSON object on stdout: controller/budget.py reads it)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import traceback
@@ -77,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--fail-on-regression", type=_percent, metavar="PCT",
                    help="exit 1 when a variant x scenario of B is significantly slower than in A "
                         "(latency verdict b_slower) by more than PCT %%")
+    q = sub.add_parser("decide", help="print, as one JSON object, the questions RUN_DIR asks "
+                                      "and which are still open (the stopping rule of a budget "
+                                      "run)")
+    q.add_argument("run_dir", type=Path)
     d = sub.add_parser("demo", help="write a synthetic run folder (no lab needed) and build it")
     d.add_argument("out_dir", type=Path)
     d.add_argument("--scenarios", default=",".join(DEMO_SCENARIOS),
@@ -143,6 +150,15 @@ def _compare(args: argparse.Namespace) -> int:
     return 1 if len(slower) else 0
 
 
+def _decide(args: argparse.Namespace) -> int:
+    from reports.analysis.analyse import analyse
+    from reports.analysis.questions import questions
+    from reports.loading.run_folder import load_run
+
+    print(json.dumps(questions(analyse(load_run(args.run_dir))), allow_nan=False))
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from reports.loading.run_folder import NotARunError
     from reports.synthetic.capacity_cells import CAPACITY_SCENARIOS
@@ -169,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from reports.loading.run_folder import NotARunError  # pandas: not needed for --help
 
     warnings.filterwarnings("ignore", category=RuntimeWarning)  # empty-slice means etc. -> NaN
-    handlers = {"build": _build, "compare": _compare, "demo": _demo}
+    handlers = {"build": _build, "compare": _compare, "decide": _decide, "demo": _demo}
     try:
         return handlers[args.command](args)
     except (NotARunError, UsageError) as exc:

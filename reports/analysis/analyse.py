@@ -15,6 +15,8 @@ The A/A control's cells (variant ``X~aa``, ``reports.analysis.control``) are lik
 of every table, ranking, figure and claim: they enter only the control's own table
 (report/control.csv) and its findings; the counts of repetitions and requests include them.
 When the run's repetitions are rounds (run.json plan.design), every comparison pairs by round.
+A rounds run with a time budget may stop when decided: its comparisons and claims then test at
+the nominal level of its current look (``reports.analysis.looks``), not at 0.05.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from reports.analysis import (
     control,
     figure_series,
     instability,
+    looks,
     pairs,
     papers,
     repetitions,
@@ -129,6 +132,8 @@ class Analysis:
     plan: RunPlan  # the run's design: rounds or shuffled, its A/A control
     control: pd.DataFrame  # report/control.csv: the A/A control per scenario (analysis.control)
     instability: pd.DataFrame  # report/instability.csv (analysis.instability)
+    # A budget run's look: rounds done, planned maximum, the level its verdicts use (else None)
+    sequential: looks.Look | None = None
 
 
 def _counts(variants: list[str], scenarios: list[str], reps: pd.DataFrame,
@@ -157,6 +162,8 @@ def analyse(run: Run) -> Analysis:
         if len(capacity_cells) else empty_capacity()
     plan = run_plan(run.meta, run.cells.get("design", ()))
     cells = control.split_control(run.cells)[0]
+    look = looks.look(plan, cells)
+    alpha = looks.alpha_of(look)
     scenarios = order_scenarios(cells["scenario"]) if len(cells) else []
     every_rep = repetitions.rep_stats(run.cells, run.requests, run.monitors)
     aa_rows = every_rep["variant"].map(is_control).astype(bool)
@@ -179,7 +186,8 @@ def analyse(run: Run) -> Analysis:
         findings = warmup.with_findings(findings, extra)
     table["warnings"] = summary_table.warning_counts(table, findings)
     paper2 = papers.paper2_tables(latencies, table)
-    comparisons = pairs.comparisons(reps, table, cells, rounds=plan.paired, blocked=blocked)
+    comparisons = pairs.comparisons(reps, table, cells, rounds=plan.paired, blocked=blocked,
+                                   alpha=alpha)
     claims = reproduction.load_claims()
     outliers = reproduction.rep_outliers(run.requests, reps,
                                          reproduction.outlier_scenarios(claims))
@@ -199,5 +207,6 @@ def analyse(run: Run) -> Analysis:
                        lambda s: figure_series.timelines(run.requests, run.monitors, cells, s)),
         boxes=Lazy(paper2_scenarios, lambda s: figure_series.boxes(latencies, variants, s)),
         reproduction=reproduction.evaluate(claims, reps, table, outliers, rounds=plan.paired,
-                                           blocked=blocked),
-        warmup=warm, capacity=capacity, plan=plan, control=aa, instability=unstable)
+                                           blocked=blocked, alpha=alpha),
+        warmup=warm, capacity=capacity, plan=plan, control=aa, instability=unstable,
+        sequential=look)

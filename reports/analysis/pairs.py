@@ -12,7 +12,7 @@ import pandas as pd
 from reports.analysis import verdicts
 from reports.analysis.ordering import KEYS, order_scenarios, order_variants
 from reports.analysis.repetitions import ranked
-from reports.constants import BLOCKED, COMPARISON_COLUMNS, COMPARISON_EXTRA_COLUMNS
+from reports.constants import ALPHA, BLOCKED, COMPARISON_COLUMNS, COMPARISON_EXTRA_COLUMNS
 
 # comparisons.csv's holm_family: p_adjusted is Holm-corrected over every tested pair of the
 # scenario (the table shows all pairs). A claim's own tests are corrected over its rivals only
@@ -27,14 +27,17 @@ def by_rep(rows: pd.DataFrame, column: str) -> dict[int, float]:
 
 
 def comparisons(reps: pd.DataFrame, summary: pd.DataFrame, cells: pd.DataFrame, *,
-                rounds: bool = False, blocked: Container[str] = ()) -> pd.DataFrame:
+                rounds: bool = False, blocked: Container[str] = (),
+                alpha: float = ALPHA) -> pd.DataFrame:
     """report/comparisons.csv: every pair of variants within a scenario, both not failed, on
     their repetition mean latencies (repetitions that failed left out), tested by
     ``verdicts.compare``: paired by round when the run's repetitions are ``rounds`` (the paired t
     on per-round log ratios, ``pairs`` rounds used), else Welch's t-test with Fieller's 95% CI;
     Holm-corrected within the scenario (``holm_family``, ``holm_m``), and a verdict
     (reports/analysis/verdicts.py: ``insufficient_reps`` below 3 repetitions or pairs a side).
-    In a ``blocked`` scenario (its A/A control differed) every verdict is ``BLOCKED``."""
+    In a ``blocked`` scenario (its A/A control differed) every verdict is ``BLOCKED``.
+    ``alpha``: the level of the verdicts and of the (1 - alpha) intervals (``ALPHA``, or the
+    look's nominal level in a run that stops when decided)."""
     columns = [*COMPARISON_COLUMNS, *COMPARISON_EXTRA_COLUMNS]
     failed = set(map(tuple, summary.loc[summary["status"] == "failed", KEYS].to_numpy())) \
         if len(summary) else set()
@@ -47,11 +50,11 @@ def comparisons(reps: pd.DataFrame, summary: pd.DataFrame, cells: pd.DataFrame, 
         values = {v: by_rep(sub[sub["variant"] == v], "mean_ms") for v in variants}
         family = []
         for a, b in itertools.combinations(variants, 2):
-            r = verdicts.compare(values[a], values[b], rounds=rounds)
+            r = verdicts.compare(values[a], values[b], rounds=rounds, alpha=alpha)
             family.append({"scenario": scenario, "variant_a": a, "variant_b": b,
                            "mean_a_ms": r.pop("mean_a"), "mean_b_ms": r.pop("mean_b"), **r,
                            "holm_family": HOLM_FAMILY})
-        verdicts.decide(family)
+        verdicts.decide(family, alpha=alpha)
         if scenario in blocked:
             verdicts.block(family)
         rows.extend(family)

@@ -49,6 +49,9 @@ Rules (also the report's section note):
   not fail on a side (``insufficient_reps``) or 3 rounds paired, an unbounded ratio interval, or
   a scenario whose A/A control differed (reports/analysis/control.py: every verdict of it is
   blocked).
+* ``alpha`` (default 0.05): the level of the ordering tests (Holm) and of the interval that
+  decides a ratio claim (the (1 - alpha) interval). A run that stops when its questions are
+  decided tests at the nominal level of its look instead (reports/analysis/looks.py).
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ import pandas as pd
 from reports.analysis import verdicts
 from reports.analysis.repetitions import ranked
 from reports.constants import (
+    ALPHA,
     MIN_REPS,
     PAIRED_T,
     PAPERS,
@@ -244,6 +248,12 @@ class _Context:
     values: dict[str, dict[tuple[str, str], dict[int, float]]]  # metric -> (s, v) -> rep -> value
     rounds: bool  # repetitions are rounds: compare paired by round
     blocked: Mapping[str, str]  # scenario -> why its verdicts are blocked (A/A control)
+    alpha: float = ALPHA  # level of the tests; the ratio claims' interval is the (1 - alpha) one
+
+    @property
+    def interval(self) -> str:
+        """The interval's name in the notes: "95%", or the look's own level."""
+        return "95%" if self.alpha == ALPHA else f"{100 * (1 - self.alpha):.4g}%"
 
 
 def _by_cell(values: pd.DataFrame) -> dict[tuple[str, str], dict[int, float]]:
@@ -263,7 +273,7 @@ def _values(ctx: _Context, metric: str, scenario: str, variant: str) -> np.ndarr
 def _compare(ctx: _Context, metric: str, scenario: str, a: str, b: str) -> dict[str, Any]:
     """B against A on the claim metric, by the run's test (paired by round or Welch)."""
     return verdicts.compare(_by_rep(ctx, metric, scenario, a), _by_rep(ctx, metric, scenario, b),
-                            rounds=ctx.rounds)
+                            rounds=ctx.rounds, alpha=ctx.alpha)
 
 
 def _unavailable(ctx: _Context, metric: str, scenario: str, variant: str) -> str:
@@ -349,7 +359,7 @@ def _ordering(ctx: _Context, claim: Claim, scenario: str) -> dict[str, Any]:
             open_.append(missing)
         else:
             tests[b] = _compare(ctx, metric, scenario, b, a)
-    verdicts.decide(list(tests.values()), lower_is_better=not higher)
+    verdicts.decide(list(tests.values()), lower_is_better=not higher, alpha=ctx.alpha)
     wins: list[float] = []
     losses: list[str] = []
     for b, t in tests.items():
@@ -403,23 +413,24 @@ def _ratio(ctx: _Context, claim: Claim, scenario: str) -> dict[str, Any]:
     band_low, band_high = claim.band
     if band_low <= low and high <= band_high:
         return {**fields, "verdict": "reproduced",
-                "note": "the whole 95% interval lies inside the claim's band"}
+                "note": f"the whole {ctx.interval} interval lies inside the claim's band"}
     if high < band_low or low > band_high:
         return {**fields, "verdict": "contradicted",
-                "note": "the 95% interval lies outside the claim's band"}
+                "note": f"the {ctx.interval} interval lies outside the claim's band"}
     return {**fields, "verdict": "inconclusive",
-            "note": "the 95% interval straddles an edge of the claim's band"}
+            "note": f"the {ctx.interval} interval straddles an edge of the claim's band"}
 
 
 def evaluate(claims: Sequence[Claim], reps: pd.DataFrame, summary: pd.DataFrame,
              outliers: pd.DataFrame | None = None, *, rounds: bool = False,
-             blocked: Mapping[str, str] | None = None) -> pd.DataFrame:
+             blocked: Mapping[str, str] | None = None, alpha: float = ALPHA) -> pd.DataFrame:
     """report/reproduction.csv: one row per claim x scenario, with the verdict ``reproduced``,
     ``contradicted`` or ``inconclusive`` (rules: the module's docstring). Each claim is tested
     on its own variants' repetition values (latency as in comparisons.csv, goodput and
     outliers the same way), paired by round when ``rounds``, Holm over its own rivals;
     ``outliers`` comes from ``rep_outliers``; ``blocked`` (scenario -> why) are the scenarios
-    whose A/A control differed: no claim on them is decided."""
+    whose A/A control differed: no claim on them is decided; ``alpha`` the level of the tests
+    and of the ratio claims' (1 - alpha) interval."""
     columns = [*REPRODUCTION_COLUMNS, *REPRODUCTION_EXTRA_COLUMNS]
     outliers = outliers if outliers is not None else pd.DataFrame(columns=OUTLIER_COLUMNS)
     needed = {m: {s for c in claims if c.metric == m for s in c.scenarios} for m in METRICS}
@@ -429,7 +440,7 @@ def evaluate(claims: Sequence[Claim], reps: pd.DataFrame, summary: pd.DataFrame,
         pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=["variant", "scenario"]),
                      columns=["status"])
     ctx = _Context(summary=indexed, values={m: _by_cell(v) for m, v in values.items()},
-                   rounds=rounds, blocked=dict(blocked or {}))
+                   rounds=rounds, blocked=dict(blocked or {}), alpha=alpha)
     in_run = set(summary["scenario"]) if len(summary) else set()
     rows = []
     for claim in claims:

@@ -15,7 +15,8 @@ tested difference:
   interval; fewer than ``MIN_REPS`` pairs make no claim either.
 
 Either way the interval excludes 1 exactly when the unadjusted test rejects, on the side of the
-verdict.
+verdict. ``alpha`` is the level of the test (``ALPHA``, or the nominal level of the look in a run
+that stops when decided: reports/analysis/looks.py); the interval is then the (1 - alpha) one.
 """
 
 from __future__ import annotations
@@ -26,12 +27,17 @@ from typing import Any
 import numpy as np
 
 from reports.analysis import paired, statistics
-from reports.constants import ALPHA, BLOCKED, MIN_REPS, PAIRED_T, WELCH
+from reports.constants import ALPHA, BLOCKED, CI_LEVEL, MIN_REPS, PAIRED_T, WELCH
 
 NAN = float("nan")
 
 
-def pair(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+def ci_level(alpha: float = ALPHA) -> float:
+    """The interval level that goes with a test at ``alpha`` (exactly ``CI_LEVEL`` at ``ALPHA``)."""
+    return CI_LEVEL if alpha == ALPHA else 1.0 - alpha
+
+
+def pair(a: np.ndarray, b: np.ndarray, *, level: float = CI_LEVEL) -> dict[str, Any]:
     """Repetition values of A and B -> ratio mean(B)/mean(A), its interval, Welch's t and p
     (interval and test blank when a side has fewer than ``MIN_REPS`` values)."""
     a = np.asarray(a, dtype="float64")
@@ -45,7 +51,7 @@ def pair(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     if a.size and b.size and out["mean_a"] != 0:
         out["ratio"] = out["mean_b"] / out["mean_a"]
     if a.size >= MIN_REPS and b.size >= MIN_REPS:
-        _, out["ci95_low"], out["ci95_high"] = statistics.fieller_ratio_ci(a, b)
+        _, out["ci95_low"], out["ci95_high"] = statistics.fieller_ratio_ci(a, b, level=level)
         out["t"], out["dof"], out["p"] = statistics.welch(a, b)
     return {**out, "test": WELCH, "pairs": NAN}
 
@@ -54,7 +60,8 @@ def _finite_values(values: Mapping[int, float]) -> dict[int, float]:
     return {int(k): float(v) for k, v in values.items() if np.isfinite(v)}
 
 
-def paired_pair(a: Mapping[int, float], b: Mapping[int, float]) -> dict[str, Any]:
+def paired_pair(a: Mapping[int, float], b: Mapping[int, float], *,
+                level: float = CI_LEVEL) -> dict[str, Any]:
     """Round -> value of A and of B -> the paired t-test on the per-round log ratios of the rounds
     both have (a round missing or failed on either side is dropped from the pair), the ratio
     exp(mean log ratio) and its interval; ``pairs`` is how many rounds were paired. No test and
@@ -63,7 +70,7 @@ def paired_pair(a: Mapping[int, float], b: Mapping[int, float]) -> dict[str, Any
     rounds = sorted(set(a) & set(b))
     xa = np.array([a[r] for r in rounds], dtype="float64")
     xb = np.array([b[r] for r in rounds], dtype="float64")
-    test = paired.paired_log_ratio(xa, xb)
+    test = paired.paired_log_ratio(xa, xb, level=level)
     va, vb = np.array(list(a.values())), np.array(list(b.values()))
     out: dict[str, Any] = {"reps_a": len(a), "reps_b": len(b),
                            "mean_a": float(va.mean()) if va.size else NAN,
@@ -76,18 +83,21 @@ def paired_pair(a: Mapping[int, float], b: Mapping[int, float]) -> dict[str, Any
     return out
 
 
-def compare(a: Mapping[int, float], b: Mapping[int, float], *, rounds: bool) -> dict[str, Any]:
+def compare(a: Mapping[int, float], b: Mapping[int, float], *, rounds: bool,
+            alpha: float = ALPHA) -> dict[str, Any]:
     """Repetition -> value of A and of B, compared by round (``rounds``: ``paired_pair``) or as
-    two independent samples (``pair``, the repetition numbers ignored)."""
+    two independent samples (``pair``, the repetition numbers ignored); the interval is the
+    (1 - ``alpha``) one."""
     if rounds:
-        return paired_pair(a, b)
+        return paired_pair(a, b, level=ci_level(alpha))
     return pair(np.array(list(a.values()), dtype="float64"),
-                np.array(list(b.values()), dtype="float64"))
+                np.array(list(b.values()), dtype="float64"), level=ci_level(alpha))
 
 
-def decide(rows: Sequence[dict[str, Any]], *, lower_is_better: bool = True) -> None:
+def decide(rows: Sequence[dict[str, Any]], *, lower_is_better: bool = True,
+           alpha: float = ALPHA) -> None:
     """Fill ``p_adjusted`` (Holm over the rows that were tested: ``rows`` is the family),
-    ``holm_m`` (how many) and ``verdict`` in place.
+    ``holm_m`` (how many) and ``verdict`` (significant below ``alpha``) in place.
 
     ``b_faster`` means B is better: lower values when ``lower_is_better`` (latency), higher
     otherwise (throughput)."""
@@ -96,7 +106,8 @@ def decide(rows: Sequence[dict[str, Any]], *, lower_is_better: bool = True) -> N
     for r, p_adj in zip(rows, adjusted, strict=True):
         r["p_adjusted"] = float(p_adj)
         r["holm_m"] = int(np.isfinite(p).sum())
-        r["verdict"] = verdict(r["t"], float(p_adj), r["reps_a"], r["reps_b"], lower_is_better)
+        r["verdict"] = verdict(r["t"], float(p_adj), r["reps_a"], r["reps_b"], lower_is_better,
+                               alpha=alpha)
 
 
 def block(rows: Sequence[dict[str, Any]]) -> None:
@@ -107,10 +118,10 @@ def block(rows: Sequence[dict[str, Any]]) -> None:
 
 
 def verdict(t: float, p_adjusted: float, reps_a: int, reps_b: int,
-            lower_is_better: bool = True) -> str:
+            lower_is_better: bool = True, *, alpha: float = ALPHA) -> str:
     if reps_a < MIN_REPS or reps_b < MIN_REPS or not np.isfinite(p_adjusted):
         return "insufficient_reps"
-    if p_adjusted >= ALPHA or t == 0 or np.isnan(t):
+    if p_adjusted >= alpha or t == 0 or np.isnan(t):
         return "not_significant"
     b_higher = t > 0
     return "b_slower" if b_higher == lower_is_better else "b_faster"

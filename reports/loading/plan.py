@@ -10,6 +10,9 @@ which variant has an A/A control. Pure; no I/O.
   under another name, one cell per round and scenario.
 * ``max_rounds``, ``min_rounds``: the rounds the plan held and the first round a stopping rule
   may look at (None when not recorded).
+* ``budget_s``: the run's time budget in seconds (0: none). A rounds run with a budget stops
+  when every question is decided (controller/budget.py), so its verdicts use the nominal level
+  of the look (reports/analysis/looks.py).
 
 A variant's name ends in ``~aa`` exactly when it is an A/A control; its unit (and its stack and
 server) are those of the name without the suffix.
@@ -30,12 +33,18 @@ class RunPlan:
     control: str  # "" or the variant X of the control X~aa
     max_rounds: int | None = None
     min_rounds: int | None = None
+    budget_s: float = 0.0
     problems: tuple[str, ...] = ()
 
     @property
     def paired(self) -> bool:
         """Whether repetitions are rounds, so that comparisons pair them."""
         return self.design == "rounds"
+
+    @property
+    def budgeted(self) -> bool:
+        """Whether the run may stop when decided: rounds with a time budget."""
+        return self.paired and self.budget_s > 0
 
 
 def is_control(variant: str) -> bool:
@@ -55,6 +64,12 @@ def control_of(variant: str) -> str:
 
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0.0
+    return max(float(value), 0.0)
 
 
 def run_plan(meta: Mapping[str, Any], cell_designs: Iterable[object] = ()) -> RunPlan:
@@ -79,4 +94,6 @@ def run_plan(meta: Mapping[str, Any], cell_designs: Iterable[object] = ()) -> Ru
     pick = plan if plan else params
     return RunPlan(design=str(design), control=unit_variant(control),
                    max_rounds=_int(pick.get("max_rounds")),
-                   min_rounds=_int(pick.get("min_rounds")), problems=tuple(problems))
+                   min_rounds=_int(pick.get("min_rounds")),
+                   budget_s=_seconds(pick.get("budget_s", params.get("budget_s"))),
+                   problems=tuple(problems))

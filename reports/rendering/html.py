@@ -32,7 +32,7 @@ from reports.rendering import (
     table_text,
 )
 from reports.rendering import plotly_kit as pk
-from reports.rendering.method import METHOD_NOTES
+from reports.rendering.method import method_notes
 from reports.rendering.sections import NINES, Figure, VariantStyle, nines, variant_styles
 
 if TYPE_CHECKING:
@@ -374,7 +374,7 @@ def context(result: Analysis, figures: Sequence[Figure]) -> dict[str, Any]:
         "hosts": _plain(prov.hosts),
         "variants": _plain(prov.variants),
         "packages": prov.packages,
-        "method": METHOD_NOTES,
+        "method": method_notes(result),
         "missing_figures": not figures,
     }
 

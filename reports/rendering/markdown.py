@@ -11,7 +11,7 @@ import pandas as pd
 
 from reports.loading.database import headline
 from reports.rendering import capacity_sections, sections, table_text
-from reports.rendering.method import METHOD_NOTES
+from reports.rendering.method import method_notes
 from reports.rendering.sections import Figure
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def tables_md(result: Analysis, figures: Sequence[Figure] = ()) -> str:
     lines += ["", "### Database", ""]
     lines += [f"- **{k}**: {val}" for k, val in prov.database_facts]
     lines += ["", "### Hosts", "", _plain(prov.hosts), "### Variants", "", _plain(prov.variants)]
-    lines += ["## Method", "", *[f"- {note}" for note in METHOD_NOTES], ""]
+    lines += ["## Method", "", *[f"- {note}" for note in method_notes(result)], ""]
     return "\n".join(lines)
 
 

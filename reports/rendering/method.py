@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reports.analysis.analyse import Analysis
 from reports.constants import (
     ALPHA,
     CI_LEVEL,
@@ -88,3 +89,22 @@ METHOD_NOTES: tuple[str, ...] = (
     "requests, its peak RSS, and the requests per CPU-second of server and database together; "
     "blank, never zero, without its monitor.",
 )
+
+
+def sequential_note(rounds: int, max_rounds: int, min_rounds: int, level: float) -> str:
+    """The method note of a budget run: the level its verdicts use at this look."""
+    return (f"Stopping when decided: this run had a time budget and was asked after every round "
+            f"from round {min_rounds} on whether its questions were decided. {rounds} of at most "
+            f"{max_rounds} planned rounds are done, so every comparison and claim here tests at "
+            f"the group-sequential nominal level of this look, {level:.4g} (O'Brien-Fleming type "
+            f"alpha spending, overall {ALPHA}), with (1 − {level:.4g}) intervals, instead of "
+            f"{ALPHA}: stopping early cannot inflate false verdicts.")
+
+
+def method_notes(result: Analysis) -> tuple[str, ...]:
+    """``METHOD_NOTES``, and in a budget run the level of its look."""
+    look = result.sequential
+    if look is None:
+        return METHOD_NOTES
+    return (*METHOD_NOTES,
+            sequential_note(look.rounds, look.max_rounds, look.min_rounds, look.level))
