@@ -191,9 +191,9 @@ def run_cell(req: CellRequest) -> dict[str, Any]:
     elif plan is not None:
         first = plan
 
-        def plan_for(b: int) -> LoadPlan | None:
-            return first if b == 0 else block_plan(measure_step, b, req.base_url, req.engine,
-                                                   req.seed, req.timeout_s, share)
+        def plan_for(b: int, units: int) -> LoadPlan | None:
+            return first if b == 0 and units == 1 else block_plan(
+                measure_step, b, req.base_url, req.engine, req.seed, req.timeout_s, share, units)
 
         phase = run_phase(floor, plan_for, out / "requests.csv", clock, start_at, scen.name)
         ex = phase.execution

@@ -7,10 +7,13 @@ at least S seconds:
   ``iterations`` at a rate — has its duration raised to S (an open-loop schedule to
   ``ceil(S × rate) + 1`` requests, so that from the first to the last it spans S). It still
   runs once: one block.
-* a closed-loop step of **shared iterations** (its pattern: N requests) runs once, then again,
-  block after block, until the time since the first block began reaches S. Every block's rows go
-  to the same requests.csv, ``seq`` continuing (block b sends ``b·N .. b·N + N-1``), and the
-  summary counts them all as one measured phase.
+* a closed-loop step of **shared iterations** (its pattern: N requests) runs once; if that took
+  t < S seconds, the patterns still needed at that pace (5% spare) run as one more execution, on
+  one set of connections (opening them at every pattern would put a burst of new connections,
+  which some servers accept slowly, in the middle of the measurement), and so on until the time
+  since the first pattern began reaches S. Every pattern's rows go to the same requests.csv,
+  ``seq`` continuing (pattern b sends ``b·N .. b·N + N-1``), and the summary counts them all as
+  one measured phase (``measure_blocks``: the patterns run).
 
 A repeat never does what one pattern would not: ``{seq}`` in bodies continues (a create never
 reuses a name), random ids are drawn afresh (from the seed and the block) and sequential ids — a
@@ -105,50 +108,62 @@ def plan_floor(step: Step, floor_s: float) -> Floor:
 
 
 def block_plan(step: Step, block: int, base_url: str, engine: str | None, seed: int,
-               timeout_s: float | None, share: Share | None) -> LoadPlan | None:
-    """Block ``block`` of the measured step (this share's part of it; None: nothing to send).
-    Block 0 is exactly the step's plan; block b's ``{seq}`` and sequential ids start b·N on, its
-    random ids come from ``seed + b × BLOCK_SEED_STRIDE`` and its ``seq`` continue from b·N."""
+               timeout_s: float | None, share: Share | None, units: int = 1) -> LoadPlan | None:
+    """Blocks ``block`` .. ``block + units - 1`` of the measured step as one plan (this share's
+    part of it; None: nothing to send): ``units`` times the pattern's N requests over the same
+    connections. Block 0 alone is exactly the step's plan; from block b on, ``{seq}`` and
+    sequential ids start b·N on, random ids come from ``seed + b × BLOCK_SEED_STRIDE`` and
+    ``seq`` continue from b·N."""
     n = step.spec.get("iterations") or 0
-    full = step.plan(base_url, engine, seed + block * BLOCK_SEED_STRIDE, timeout_s,
-                     seq_offset=block * n)
+    grown = Step({**step.spec, "iterations": n * units}) if units > 1 else step
+    full = grown.plan(base_url, engine, seed + block * BLOCK_SEED_STRIDE, timeout_s,
+                      seq_offset=block * n)
     plan = share.apply(full) if share is not None else full
     if plan is None or block == 0:
         return plan
     return replace(plan, seq_start=plan.seq_start + block * n)
 
 
-def run_phase(floor: Floor, plan_for: Callable[[int], LoadPlan | None],
+def run_phase(floor: Floor, plan_for: Callable[[int, int], LoadPlan | None],
               csv_path: str | os.PathLike[str], clock: Clock, start_at: int | None,
               label: str) -> Phase:
-    """Run block 0 (at ``start_at``), then, for a floor, more blocks until the floor is reached
-    or the ids allow no more; return the phase. ``plan_for(0)`` must not be None."""
+    """Run the pattern once (at ``start_at``); for a floor not reached, then run as many more
+    patterns as the first one's pace says the floor needs (5% spare), in one execution — its
+    connections open once, not at every pattern — and so on until the floor is reached or the ids
+    allow no more; return the phase. ``plan_for(block, units)`` gives ``units`` patterns from
+    pattern ``block`` on; ``plan_for(0, 1)`` must not be None."""
     started = now()
-    first = plan_for(0)
+    first = plan_for(0, 1)
     assert first is not None
     runs = [execute(first, csv_path, clock, start_at_epoch_ns=start_at, label=label)]
     t0 = runs[0].facts.t0_perf or started
+    done = 1  # patterns run
     stop = None
-    while floor.repeats and (runs[-1].facts.end_perf - t0) / 1e9 < floor.floor_s:
+    while floor.repeats and (elapsed := (runs[-1].facts.end_perf - t0) / 1e9) < floor.floor_s:
         if runs[-1].facts.interrupted or runs[-1].facts.guard_tripped:
             stop = "the run was interrupted"
             break
-        if floor.max_blocks is not None and len(runs) >= floor.max_blocks:
+        if floor.max_blocks is not None and done >= floor.max_blocks:
             stop = floor.limit
             break
-        plan = plan_for(len(runs))
+        per = elapsed / done if elapsed > 0 else floor.floor_s
+        units = max(1, math.ceil((floor.floor_s - elapsed) / per * 1.05))
+        if floor.max_blocks is not None:
+            units = min(units, floor.max_blocks - done)
+        plan = plan_for(done, units)
         if plan is None:
             break
-        runs.append(execute(plan, csv_path, clock, label=f"{label} (block {len(runs) + 1})",
-                            append=True))
+        runs.append(execute(plan, csv_path, clock, label=f"{label} (patterns {done + 1}-"
+                            f"{done + units})", append=True))
+        done += units
     measured_s = round((runs[-1].facts.end_perf - t0) / 1e9, 3)
     if not floor.repeats:
         stop = floor.limit
     note = None
     if floor.floor_s and measured_s < floor.floor_s and stop:
         note = (f"floor {floor.floor_s:g} s not reached: measured {measured_s:g} s in "
-                f"{len(runs)} block(s); {stop}")
-    return Phase(combine(runs), len(runs), measured_s, note)
+                f"{done} pattern(s); {stop}")
+    return Phase(combine(runs), done, measured_s, note)
 
 
 def combine(runs: list[Execution]) -> Execution:

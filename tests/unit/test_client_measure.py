@@ -166,6 +166,8 @@ def test_a_short_pattern_repeats_until_the_floor(client_fresh_server, tmp_path):
     assert blocks > 1 and summary["measured_s"] >= 0.4 and summary["min_measure_s"] == 0.4
     assert summary["min_measure_note"] is None and summary["warmup_mode"] == "scenario"
     assert summary["iterations"] == 20 and summary["requests"] == 20 * blocks
+    # the patterns after the first run together on one set of connections, not one set each
+    assert summary["connections_opened"] <= 2 * 2 * 2, summary["connections_opened"]
     rows = list(read_rows(out / "requests.csv"))
     assert sorted(r.seq for r in rows) == list(range(20 * blocks))  # seq continues
     assert sum(_ids(client_fresh_server.counts(by_method=True), "GET").values()) == 20 * blocks
