@@ -154,6 +154,18 @@ def test_run_json_carries_hosts_and_the_variant_as_run(run_dir: Path):
     assert variant["processes"] == APP_SERVER["app_server_workers"]
     assert f"--host {SERVER}" in variant["command"]
     assert (REPO / "results" / "latest").resolve() == run_dir.resolve()
+    # The cell loop's own account: where the attempt's time went, measured phases included.
+    (tally,) = run["measuring"]
+    print(f"\nmeasuring: {tally}")
+    assert tally["cells_measured"] == 2 and tally["cells_failed"] == []
+    phases = tally["phases_s"]
+    assert {"server-start", "health", "load", "measured", "stop", "fetch", "cleanup"} <= set(phases)
+    summaries = [json.loads(p.read_text()) for p in (run_dir / "cells").rglob("summary.json")]
+    assert tally["measured_s"] == pytest.approx(sum(s["measured_s"] for s in summaries), abs=0.2)
+    assert 0 < tally["measuring_share"] < 1 and tally["wall_s"] >= sum(phases.values()) - 1
+    assert all(s["min_measure_s"] == 1 and s["measured_s"] >= 1 for s in summaries)
+    assert all(s["labels"]["design"] == "rounds" and s["labels"]["round"] == "1"
+               for s in summaries)
 
 
 def test_run_json_records_the_client_clock_offset_to_the_server(run_dir: Path):
