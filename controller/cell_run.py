@@ -83,10 +83,9 @@ def new_cell(run: RunSpec, spec: Mapping[str, Any]) -> Cell:
 class CellRunner:
     """Runs the plan's cells one at a time on the run's hosts."""
 
-    def __init__(self, run: RunSpec, remote: Remote, say: Any) -> None:
+    def __init__(self, run: RunSpec, remote: Remote) -> None:
         self.run = run
         self.remote = remote
-        self.say = say
         self.session = Session()
         self.paper1 = run.plan.get("procedure", "isolated") == PAPER1
         self.pg = run.plan.get("database") == "postgresql"
@@ -156,12 +155,18 @@ class CellRunner:
         if result.rc != 0:
             raise StepFailed("health", result.as_failure("the variant did not answer /healthz"))
 
-    def client_args(self, cell: Cell, joins: bool) -> list[str]:
+    def labels(self, cell: Cell) -> dict[str, Any]:
+        """The cell's labels in its summary.json (measured or failed alike)."""
         plan, spec = self.run.plan, cell.spec
         labels = {"variant": spec["variant"], "stack": spec["stack"], "server": spec["server"],
                   "rep": spec["rep"], "run_id": plan["run_id"]}
         if spec.get("round") is not None:
             labels.update({"round": spec["round"], "design": plan.get("design", "rounds")})
+        return labels
+
+    def client_args(self, cell: Cell, joins: bool) -> list[str]:
+        plan, spec = self.run.plan, cell.spec
+        labels = self.labels(cell)
         args = ["--scenario", str(spec["scenario"]), "--base-url", self.run.server_url,
                 "--scale", str(plan["scale"]), "--seed", str(plan["seed"])]
         for key, value in labels.items():
@@ -249,11 +254,7 @@ class CellRunner:
                                  ["journalctl", "--unit", self.run.database.unit, "--lines",
                                   JOURNAL_LINES, "--no-pager", "--output", "cat"], timeout=60)
             (cell.local_dir / "journal-db-tail.txt").write_text((db.stdout or db.stderr) + "\n")
-        spec, plan = cell.spec, self.run.plan
-        labels = {"variant": spec["variant"], "stack": spec["stack"], "server": spec["server"],
-                  "rep": spec["rep"], "run_id": plan["run_id"]}
-        if spec.get("round") is not None:
-            labels.update({"round": spec["round"], "design": plan.get("design", "rounds")})
+        spec, labels = cell.spec, self.labels(cell)
         reason = failure_reason(failed.step, failed.result, cell.health_status,
                                 self.run.health_timeout_s)
         return write_failed_summary(cell.local_dir, labels, str(spec["scenario"]), reason,

@@ -94,7 +94,7 @@ def run_cells(run: RunSpec, check: bool = False, out: Callable[[str], None] = sa
     round_no = None
     with tempfile.TemporaryDirectory(prefix="fwbench-ssh-") as control:
         remote = Remote(run.hosts, Path(control))
-        runner = CellRunner(run, remote, out)
+        runner = CellRunner(run, remote)
         last_load_end: float | None = None
         current = None
         try:
